@@ -1,0 +1,35 @@
+# The two promises: `make run` (zero setup) and `make test` (installs what it needs, runs every test).
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test lint fmt-check clippy nextest bench tools services doc
+
+run:
+	@./scripts/run.sh
+
+test: tools fmt-check clippy nextest
+
+tools:
+	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+nextest:
+	$(CARGO) nextest run --workspace --locked
+
+lint: fmt-check clippy
+
+# Benchmarks are never part of `make test`: they print ratios against a reference measured in
+# the same run.
+bench:
+	$(CARGO) bench --workspace --locked
+
+# Start the local Postgres and Redis the tests use, if they are not answering.
+services:
+	@./.ci/services.sh
