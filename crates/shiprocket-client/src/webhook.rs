@@ -10,7 +10,7 @@ use serde::Deserialize;
 /// The header carrying the token configured in Settings → API → Webhooks. No HMAC exists.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// Words Shiprocket refuses anywhere in a webhook URL (a substring rule: `/users` contains
+/// Words Shiprocket refuses anywhere in a webhook URL (a substring rule: `/usr/hook` contains
 /// "sr", `/kr-api` contains "kr").
 pub const FORBIDDEN_URL_WORDS: &[&str] = &["shiprocket", "kartrocket", "sr", "kr"];
 
@@ -108,7 +108,7 @@ mod tests {
             "https://example.com/shiprocket-hook",
             "https://mysrv.example.com/hook",
             "https://example.com/hooks/krishna-store",
-            "https://example.com/users",
+            "https://example.com/usr/hook",
             "https://example.com/SR",
         ] {
             assert!(!is_acceptable_webhook_url(bad), "{bad}");

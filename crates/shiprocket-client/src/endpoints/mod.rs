@@ -129,7 +129,8 @@ const CONFLICT_HINTS: &[&str] = &[
 ];
 const NOT_FOUND_HINTS: &[&str] = &[
     "not found",
-    "does not exist",
+    "order does not exist",
+    "shipment does not exist",
     "invalid shipment id",
     "non-object",
     "selected order id is invalid",
