@@ -206,12 +206,16 @@ pub struct CreatedOrder {
 /// 54 Canceled before Dispatched).
 const CANCELLED_ORDER_CODES: &[i64] = &[5, 18, 54];
 
+fn is_cancelled(status_code: Option<i64>, status: Option<&str>) -> bool {
+    status_code.is_some_and(|c| CANCELLED_ORDER_CODES.contains(&c))
+        || status.is_some_and(|s| s.to_ascii_uppercase().contains("CANCEL"))
+}
+
 impl CreatedOrder {
     /// A create that returned an existing cancelled order (a real production failure mode):
     /// the order cannot be used; re-ship under a new channel order id.
     pub fn is_cancelled(&self) -> bool {
-        self.status_code.is_some_and(|c| CANCELLED_ORDER_CODES.contains(&c))
-            || self.status.as_deref().is_some_and(|s| s.to_ascii_uppercase().contains("CANCEL"))
+        is_cancelled(self.status_code, self.status.as_deref())
     }
 }
 
@@ -386,8 +390,7 @@ pub struct OrderSummary {
 
 impl OrderSummary {
     pub fn is_cancelled(&self) -> bool {
-        self.status_code.is_some_and(|c| CANCELLED_ORDER_CODES.contains(&c))
-            || self.status.as_deref().is_some_and(|s| s.to_ascii_uppercase().contains("CANCEL"))
+        is_cancelled(self.status_code, self.status.as_deref())
     }
 }
 
