@@ -1,0 +1,498 @@
+//! Serviceability, AWB, pickup, label, manifest, invoice and shipment cancellation.
+
+use super::{AppState, error, flag, id_array, invalid, number, parse_body, text};
+use crate::lifecycle::{self, Path};
+use crate::pdf::{Document, render};
+use crate::rates::{self, LaneError, Quote};
+use crate::world::{Shipment, World, fmt_ts, schedule};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn etd_text(w: &World, days: u32) -> String {
+    (w.now() + Duration::days(i64::from(days))).format("%b %d, %Y").to_string()
+}
+
+/// `GET courier/serviceability/` — by lane and parcel, or by Shiprocket order id.
+pub async fn serviceability(state: AppState, Query(q): Query<HashMap<String, String>>) -> Response {
+    let w = state.world();
+    let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let (pickup, delivery, weight, cod, declared) = if let Some(order_id) = get("order_id") {
+        let Some(s) =
+            order_id.parse::<u64>().ok().and_then(|id| w.orders.get(&id)).and_then(|o| w.shipments.get(&o.shipment_id))
+        else {
+            return Json(json!({"status": 404, "message": "Order does not exist!"})).into_response();
+        };
+        (s.pickup_pincode.clone(), s.delivery_pincode.clone(), s.weight, s.cod, s.declared_value)
+    } else {
+        let mut errors = serde_json::Map::new();
+        for (k, msg) in [
+            ("weight", "The weight field is required when order id is not present."),
+            ("cod", "The cod field is required when order id is not present."),
+            ("pickup_postcode", "The pickup postcode field is required when order id is not present."),
+            ("delivery_postcode", "The delivery postcode field is required when order id is not present."),
+        ] {
+            if get(k).is_none() {
+                errors.insert(k.to_owned(), json!([msg]));
+            }
+        }
+        if !errors.is_empty() {
+            errors.insert(
+                "order_id".into(),
+                json!(["The order id field is required when pickup postcode / delivery postcode / cod / weight is not present."]),
+            );
+            return invalid("Required field missing", Value::Object(errors));
+        }
+        (
+            get("pickup_postcode").unwrap_or_default(),
+            get("delivery_postcode").unwrap_or_default(),
+            get("weight").and_then(|w| w.parse().ok()).unwrap_or(f64::NAN),
+            get("cod").is_some_and(|c| c == "1" || c == "true"),
+            get("declared_value").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+        )
+    };
+    let quotes = match rates::quote(w.seed, &pickup, &delivery, weight, cod, declared) {
+        Ok(q) => q,
+        Err(LaneError::Invalid(fields)) => {
+            let errors: serde_json::Map<String, Value> =
+                fields.into_iter().map(|(k, m)| (k.to_owned(), json!([m]))).collect();
+            return invalid("Oops! Invalid Data.", Value::Object(errors));
+        }
+        Err(LaneError::NotServiceable) => {
+            return Json(json!({"status": 404, "message": "Delivery postcode not serviceable"})).into_response();
+        }
+    };
+    let recommended = rates::recommended(&quotes).map(|q| q.courier.id);
+    let couriers: Vec<Value> = quotes
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            rates::courier_json(q, &delivery, &etd_text(&w, q.etd_days), 459_000_000 + q.courier.id * 10 + i as u64)
+        })
+        .collect();
+    Json(json!({
+        "company_auto_shipment_insurance_setting": false,
+        "covid_zones": {"delivery_zone": null, "pickup_zone": null},
+        "currency": "INR",
+        "data": {
+            "available_courier_companies": couriers,
+            "blocked_courier_companies": [],
+            "child_courier_id": null,
+            "is_recommendation_enabled": 1,
+            "recommendation_advance_rule": 0,
+            "recommended_by": {"id": 6, "title": "Recommendation By Shiprocket"},
+            "recommended_courier_company_id": recommended,
+            "shiprocket_recommended_courier_id": recommended
+        },
+        "dg_courier": 0,
+        "eligible_for_insurance": false,
+        "insurace_opted_at_order_creation": false,
+        "is_allow_templatized_pricing": true,
+        "is_latlong": 0,
+        "is_old_zone_opted": false,
+        "is_zone_from_mongo": true,
+        "label_generate_type": 2,
+        "on_new_zone": 2,
+        "seller_address": [],
+        "status": 200,
+        "user_insurance_manadatory": false
+    }))
+    .into_response()
+}
+
+fn awb_failure(reason: &str) -> Response {
+    Json(json!({"awb_assign_status": 0, "response": {"data": {"awb_assign_error": reason}}})).into_response()
+}
+
+/// Picks the courier Shiprocket books. Delivery pincodes starting with 7 book another courier
+/// than the one asked for (the cheapest other one), as the real API sometimes does.
+fn booked_courier<'a>(quotes: &'a [Quote], requested: Option<u64>, delivery: &str) -> Result<&'a Quote, &'static str> {
+    let recommended = rates::recommended(quotes).ok_or("No courier serviceable for this shipment")?;
+    let Some(id) = requested else { return Ok(recommended) };
+    let asked =
+        quotes.iter().find(|q| q.courier.id == id).ok_or("Selected courier is not serviceable for this shipment")?;
+    if delivery.starts_with('7') {
+        return Ok(quotes.iter().find(|q| q.courier.id != id).unwrap_or(asked));
+    }
+    Ok(asked)
+}
+
+/// `POST courier/assign/awb` — success needs `awb_assign_status: 1`; refusals are HTTP 200.
+pub async fn assign_awb(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    if let Err(r) = super::require_with(&body, &["shipment_id"], "Required field missing") {
+        return r;
+    }
+    let Some(shipment_id) = number(&body, "shipment_id").map(|n| n as u64) else {
+        return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
+    };
+    let reassign = text(&body, "status").as_deref() == Some("reassign");
+    let mut w = state.world();
+    let now = w.now();
+    let seed = w.seed;
+    let Some(s) = w.shipments.get(&shipment_id).cloned() else {
+        return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
+    };
+    if s.is_cancelled() {
+        return awb_failure("Shipment is cancelled, AWB cannot be assigned");
+    }
+    if s.awb.is_some() && !reassign {
+        return awb_failure("AWB is already assigned");
+    }
+    if reassign && (s.picked_up() || s.reassigned_at.is_some_and(|t| now - t < Duration::hours(24))) {
+        return error(StatusCode::BAD_REQUEST, "Oops! Cannot reassign courier for this shipment.");
+    }
+    let quotes = match rates::quote(
+        seed,
+        &s.pickup_pincode,
+        &s.delivery_pincode,
+        s.weight,
+        s.cod && !s.is_return,
+        s.declared_value,
+    ) {
+        Ok(q) => q,
+        Err(_) => return awb_failure("Courier not serviceable for the delivery pincode"),
+    };
+    let requested = number(&body, "courier_id").map(|n| n as u64).filter(|id| *id > 0);
+    let quote = match booked_courier(&quotes, requested, &s.delivery_pincode) {
+        Ok(q) => q.clone(),
+        Err(reason) => return awb_failure(reason),
+    };
+    let awb = match (&s.awb, reassign) {
+        (Some(old), true) => {
+            w.by_awb.remove(old);
+            w.next_awb()
+        }
+        _ => w.next_awb(),
+    };
+    let pickup_at = (now + Duration::days(1))
+        .date_naive()
+        .and_hms_opt(10, 0, 0)
+        .map(|t| fmt_ts(t.and_local_timezone(crate::world::ist()).single().unwrap_or(now)));
+    let is_return = s.is_return || flag(&body, "is_return");
+    {
+        let Some(sm) = w.shipments.get_mut(&shipment_id) else {
+            return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
+        };
+        sm.awb = Some(awb.clone());
+        sm.courier = Some((quote.courier.id, quote.courier.name));
+        sm.awb_assigned_at = Some(now);
+        if reassign {
+            sm.reassigned_at = Some(now);
+        }
+        sm.etd = Some(now + Duration::days(i64::from(quote.etd_days)));
+        if is_return {
+            sm.plan = schedule(now, &lifecycle::return_steps());
+        }
+    }
+    w.by_awb.insert(awb.clone(), shipment_id);
+    if let Some(o) = w.orders.get_mut(&s.order_id)
+        && !s.is_return
+    {
+        o.status_code = 3;
+        o.status = "READY TO SHIP".into();
+    }
+    if is_return {
+        w.process_due();
+    }
+    let stamp = now.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    Json(json!({
+        "awb_assign_status": 1,
+        "response": {"data": {
+            "courier_company_id": quote.courier.id,
+            "awb_code": awb,
+            "cod": u8::from(s.cod),
+            "order_id": s.order_id,
+            "shipment_id": shipment_id,
+            "awb_code_status": 1,
+            "assigned_date_time": {"date": stamp, "timezone_type": 3, "timezone": "Asia/Kolkata"},
+            "applied_weight": quote.charge_weight,
+            "company_id": 765432,
+            "courier_name": quote.courier.name,
+            "child_courier_name": null,
+            "pickup_scheduled_date": pickup_at,
+            "routing_code": format!("{}/{}", &s.delivery_pincode[..3.min(s.delivery_pincode.len())], quote.zone.to_ascii_uppercase()),
+            "rto_routing_code": "",
+            "invoice_no": format!("Retail{:06}", s.order_id % 1_000_000),
+            "transporter_id": "",
+            "transporter_name": "",
+            "shipped_by": shipped_by(&s)
+        }}
+    }))
+    .into_response()
+}
+
+fn shipped_by(s: &Shipment) -> Value {
+    let pin = &s.pickup_pincode;
+    json!({
+        "shipper_company_name": "Example Store", "shipper_address_1": "Unit 4, Industrial Estate",
+        "shipper_address_2": "Hadapsar", "shipper_city": rates::city_of(pin), "shipper_state": rates::state_of(pin),
+        "shipper_country": "India", "shipper_postcode": pin, "shipper_first_mile_activated": 0,
+        "shipper_phone": "9800000009", "lat": "18.508", "long": "73.926", "shipper_email": "ops@example-store.in",
+        "rto_company_name": "Example Store", "rto_address_1": "Unit 4, Industrial Estate", "rto_address_2": "Hadapsar",
+        "rto_city": rates::city_of(pin), "rto_state": rates::state_of(pin), "rto_country": "India", "rto_postcode": pin,
+        "rto_phone": "9800000009", "rto_email": "ops@example-store.in"
+    })
+}
+
+/// `POST courier/generate/pickup` — one shipment, AWB first; starts the forward lifecycle.
+pub async fn generate_pickup(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let ids = match id_array(&body, "shipment_id", false) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
+    let mut w = state.world();
+    let now = w.now();
+    let seed = w.seed;
+    let [shipment_id] = ids.as_slice() else { return error(StatusCode::BAD_REQUEST, "Invalid shipment id") };
+    let Some(s) = w.shipments.get(shipment_id).cloned() else {
+        return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
+    };
+    if s.awb.is_none() || s.is_cancelled() || s.is_return {
+        return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
+    }
+    if s.pickup_scheduled_at.is_some() && text(&body, "status").as_deref() != Some("retry") {
+        return error(StatusCode::BAD_REQUEST, "Pickup is already generated for this shipment");
+    }
+    let token = format!("Reference No: 194_EXAMPLE {}_{}", s.id % 10_000_000, now.format("%d%m%Y"));
+    let path: Path = s.path(seed);
+    if let Some(sm) = w.shipments.get_mut(shipment_id) {
+        sm.pickup_scheduled_at = Some(now);
+        sm.pickup_token = Some(token.clone());
+        sm.plan = schedule(now, &lifecycle::forward_steps(path));
+    }
+    if let Some(o) = w.orders.get_mut(&s.order_id) {
+        o.status_code = 4;
+    }
+    w.apply_status(*shipment_id, lifecycle::PICKUP_SCHEDULED, now);
+    let courier = s.courier.map(|c| c.1).unwrap_or_default();
+    Json(json!({
+        "pickup_status": 1,
+        "response": {
+            "pickup_scheduled_date": fmt_ts(now),
+            "pickup_token_number": token,
+            "status": 3,
+            "others": "{\"tier_id\":5,\"etd_zone\":\"z_d\"}",
+            "pickup_generated_date": {"date": now.format("%Y-%m-%d %H:%M:%S%.6f").to_string(), "timezone_type": 3, "timezone": "Asia/Kolkata"},
+            "data": format!("Pickup is confirmed by {courier} For AWB :- {}", s.awb.unwrap_or_default())
+        }
+    }))
+    .into_response()
+}
+
+/// Stores a PDF and returns its public URL (real labels live on public S3 URLs).
+fn store_document(state: &AppState, w: &mut World, name: String, doc: &Document) -> String {
+    w.documents.insert(name.clone(), render(doc));
+    format!("{}/__sim/documents/{name}", state.base_url)
+}
+
+fn address_lines(w: &World, s: &Shipment) -> Vec<String> {
+    let r = w.orders.get(&s.order_id).map(|o| o.request.clone()).unwrap_or_default();
+    let (prefix, pin) = if text(&r, "shipping_address").is_some() && !flag(&r, "shipping_is_billing") {
+        ("shipping", text(&r, "shipping_pincode"))
+    } else {
+        ("billing", text(&r, "billing_pincode"))
+    };
+    let name_key =
+        if prefix == "billing" { "billing_customer_name".to_owned() } else { "shipping_customer_name".to_owned() };
+    vec![
+        format!(
+            "Ship to: {} {}",
+            text(&r, &name_key).or_else(|| text(&r, "shipping_customer_name")).unwrap_or_default(),
+            text(&r, &format!("{prefix}_last_name")).unwrap_or_default()
+        ),
+        format!(
+            "  {} {}",
+            text(&r, &format!("{prefix}_address")).or_else(|| text(&r, "pickup_address")).unwrap_or_default(),
+            text(&r, &format!("{prefix}_address_2")).unwrap_or_default()
+        ),
+        format!(
+            "  {}, {} {}",
+            text(&r, &format!("{prefix}_city")).unwrap_or_default(),
+            text(&r, &format!("{prefix}_state")).unwrap_or_default(),
+            pin.unwrap_or_else(|| s.delivery_pincode.clone())
+        ),
+        format!(
+            "From: Example Store, Unit 4, Industrial Estate, {} {}",
+            rates::city_of(&s.pickup_pincode),
+            s.pickup_pincode
+        ),
+    ]
+}
+
+/// `POST courier/generate/label` — `shipment_id` must be an array; `label_created: 0` in a 200
+/// when none has an AWB.
+pub async fn generate_label(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let ids = match id_array(&body, "shipment_id", false) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
+    let mut w = state.world();
+    let (ok, not_created): (Vec<u64>, Vec<u64>) =
+        ids.iter().partition(|id| w.shipments.get(id).is_some_and(|s| s.awb.is_some() && !s.is_cancelled()));
+    if ok.is_empty() {
+        return Json(
+            json!({"label_created": 0, "not_created": not_created, "response": "No valid shipment ids to print label"}),
+        )
+        .into_response();
+    }
+    let mut lines = Vec::new();
+    let mut barcode = None;
+    for id in &ok {
+        let Some(s) = w.shipments.get(id).cloned() else { continue };
+        let awb = s.awb.clone().unwrap_or_default();
+        barcode.get_or_insert(awb.clone());
+        lines.push(format!("AWB: {awb}"));
+        lines.push(format!("Courier: {}", s.courier.map(|c| c.1).unwrap_or_default()));
+        lines.push(format!("Order: {}   Shipment: {}", s.channel_order_id, s.id));
+        lines.push(format!(
+            "Payment: {}   Weight: {:.2} kg",
+            if s.cod { format!("COD Rs {:.2}", s.declared_value) } else { "Prepaid".into() },
+            s.weight
+        ));
+        lines.extend(address_lines(&w, &s));
+        lines.push(String::new());
+    }
+    let name = format!("shipping-label-{}.pdf", ok.iter().map(u64::to_string).collect::<Vec<_>>().join("-"));
+    let url = store_document(&state, &mut w, name, &Document { title: "Shipping Label".into(), lines, barcode });
+    Json(json!({"label_created": 1, "label_url": url, "response": "Label has been created and uploaded successfully!", "not_created": not_created}))
+        .into_response()
+}
+
+/// `POST manifests/generate` — needs AWB and pickup; a repeat is a 400 listing the ids.
+pub async fn generate_manifest(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let ids = match id_array(&body, "shipment_id", false) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
+    if ids.is_empty() {
+        return Json(json!({"status": 1, "manifest_url": ""})).into_response();
+    }
+    let mut w = state.world();
+    let already: Vec<u64> =
+        ids.iter().copied().filter(|id| w.shipments.get(id).is_some_and(|s| s.manifested)).collect();
+    if !already.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({
+                "message": "Manifest already generated for some shipment_ids, Please try again after removin them",
+                "status_code": 400,
+                "already_manifested_shipment_ids": already
+            })),
+        )
+            .into_response();
+    }
+    if ids.iter().any(|id| w.shipments.get(id).is_none_or(|s| s.pickup_scheduled_at.is_none() || s.is_cancelled())) {
+        return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
+    }
+    let mut lines = vec![format!("Generated: {}", fmt_ts(w.now())), String::new()];
+    for id in &ids {
+        if let Some(s) = w.shipments.get_mut(id) {
+            s.manifested = true;
+            lines.push(format!(
+                "{}  AWB {}  {}  {}",
+                s.channel_order_id,
+                s.awb.clone().unwrap_or_default(),
+                s.courier.map(|c| c.1).unwrap_or_default(),
+                if s.cod { "COD" } else { "Prepaid" }
+            ));
+        }
+    }
+    let name = format!("MANIFEST-{:04}.pdf", w.documents.len() + 1);
+    let url = store_document(&state, &mut w, name, &Document { title: "Pickup Manifest".into(), lines, barcode: None });
+    Json(json!({"status": 1, "manifest_url": url})).into_response()
+}
+
+/// `POST manifests/print` — by Shiprocket order ids; a scalar is PHP's foreach 500.
+pub async fn print_manifest(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let ids = match id_array(&body, "order_ids", true) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
+    let mut w = state.world();
+    let rows: Vec<String> = ids
+        .iter()
+        .filter_map(|id| w.orders.get(id))
+        .filter_map(|o| w.shipments.get(&o.shipment_id))
+        .filter(|s| s.manifested)
+        .map(|s| format!("{}  AWB {}", s.channel_order_id, s.awb.clone().unwrap_or_default()))
+        .collect();
+    if rows.is_empty() {
+        return Json(json!({"manifest_url": ""})).into_response();
+    }
+    let name = format!("print-manifest-{}.pdf", ids.iter().map(u64::to_string).collect::<Vec<_>>().join("-"));
+    let url =
+        store_document(&state, &mut w, name, &Document { title: "Pickup Manifest".into(), lines: rows, barcode: None });
+    Json(json!({"manifest_url": url})).into_response()
+}
+
+/// `POST orders/print/invoice`.
+pub async fn invoice(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let ids = match id_array(&body, "ids", false) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
+    let mut w = state.world();
+    let (known, not_created): (Vec<u64>, Vec<u64>) = ids.iter().partition(|id| w.orders.contains_key(id));
+    if known.is_empty() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"is_invoice_created": false, "message": "Invoice could not be created", "not_created": not_created})))
+            .into_response();
+    }
+    let mut lines = Vec::new();
+    for id in &known {
+        let Some(o) = w.orders.get(id) else { continue };
+        lines.push(format!("Invoice Retail{:06}  Order {}", o.id % 1_000_000, o.channel_order_id));
+        for item in o.request["order_items"].as_array().cloned().unwrap_or_default() {
+            lines.push(format!(
+                "  {} x {}  @ Rs {:.2}",
+                number(&item, "units").unwrap_or(1.0),
+                text(&item, "name").unwrap_or_default(),
+                number(&item, "selling_price").unwrap_or(0.0)
+            ));
+        }
+        lines.push(format!("  Total: Rs {:.2}", number(&o.request, "sub_total").unwrap_or(0.0)));
+    }
+    let name = format!("invoice-{}.pdf", known.iter().map(u64::to_string).collect::<Vec<_>>().join("-"));
+    let url = store_document(&state, &mut w, name, &Document { title: "Tax Invoice".into(), lines, barcode: None });
+    Json(json!({"is_invoice_created": true, "invoice_url": url, "not_created": not_created})).into_response()
+}
+
+/// `POST orders/cancel/shipment/awbs` — 204, asynchronous; only before pickup.
+pub async fn cancel_awbs(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let awbs: Vec<String> = match body.get("awbs") {
+        Some(Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
+            .collect(),
+        Some(Value::Array(_)) | None | Some(Value::Null) => {
+            return invalid("Required field missing", json!({"awbs": ["The awbs field is required."]}));
+        }
+        Some(_) => return invalid("Oops! Invalid Data.", json!({"awbs": ["The awbs must be an array."]})),
+    };
+    let mut w = state.world();
+    for awb in awbs {
+        let Some(&sid) = w.by_awb.get(&awb) else { continue };
+        let Some(s) = w.shipments.get(&sid) else { continue };
+        if s.picked_up() || s.is_cancelled() {
+            continue;
+        }
+        let order_id = s.order_id;
+        super::orders::cancel_order(&mut w, order_id);
+    }
+    (
+        StatusCode::NO_CONTENT,
+        Json(json!({"message": "Bulk Shipment cancellation is in progress. Please wait for some time."})),
+    )
+        .into_response()
+}

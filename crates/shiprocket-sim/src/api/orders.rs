@@ -1,0 +1,524 @@
+//! Orders and returns: create (with Shiprocket's non-idempotent repeat behaviours), update,
+//! cancel, show, list, return create and list.
+
+use super::{AppState, error, flag, invalid, number, parse_body, require, text};
+use crate::world::{Order, Shipment, World, fmt_ts};
+use crate::{CancelledOrderMode, DuplicateOrderMode, lifecycle};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+const CHANNEL_ID: u64 = 5_123_456;
+
+const ORDER_FIELDS: &[&str] = &[
+    "order_id",
+    "order_date",
+    "pickup_location",
+    "billing_customer_name",
+    "billing_address",
+    "billing_city",
+    "billing_pincode",
+    "billing_state",
+    "billing_country",
+    "billing_email",
+    "billing_phone",
+    "order_items",
+    "payment_method",
+    "sub_total",
+    "length",
+    "breadth",
+    "height",
+    "weight",
+];
+
+const SHIPPING_FIELDS: &[&str] = &[
+    "shipping_customer_name",
+    "shipping_address",
+    "shipping_city",
+    "shipping_pincode",
+    "shipping_country",
+    "shipping_state",
+    "shipping_phone",
+];
+
+fn taken() -> Response {
+    invalid("Oops! Invalid Data.", json!({"order_id": ["The order id has already been taken."]}))
+}
+
+fn validate_items(body: &Value) -> Result<(), Response> {
+    let Some(items) = body["order_items"].as_array() else {
+        return Err(invalid("Oops! Invalid Data.", json!({"order_items": ["The order items must be an array."]})));
+    };
+    let mut errors = serde_json::Map::new();
+    for (i, item) in items.iter().enumerate() {
+        for f in ["name", "sku", "units", "selling_price"] {
+            if text(item, f).is_none() {
+                errors.insert(
+                    format!("order_items.{i}.{f}"),
+                    json!([format!("The order_items.{i}.{f} field is required.")]),
+                );
+            }
+        }
+        if number(item, "units").is_some_and(|u| u < 1.0) {
+            errors.insert(format!("order_items.{i}.units"), json!(["The units must be at least 1."]));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(invalid("Oops! Invalid Data.", Value::Object(errors))) }
+}
+
+fn validate_dimensions(body: &Value) -> Result<(), Response> {
+    let mut errors = serde_json::Map::new();
+    for f in ["length", "breadth", "height"] {
+        if number(body, f).is_none_or(|v| v <= 0.5) {
+            errors.insert(f.to_owned(), json!([format!("The {f} must be greater than 0.5.")]));
+        }
+    }
+    if number(body, "weight").is_none_or(|v| v <= 0.0) {
+        errors.insert("weight".to_owned(), json!(["The weight must be greater than 0."]));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(invalid("Oops! Invalid Data.", Value::Object(errors))) }
+}
+
+/// The answer to create (and to a repeated create that hands back the order).
+fn created_json(w: &World, order: &Order) -> Value {
+    let s = w.shipments.get(&order.shipment_id);
+    json!({
+        "order_id": order.id,
+        "shipment_id": order.shipment_id,
+        "status": order.status,
+        "status_code": order.status_code,
+        "onboarding_completed_now": 0,
+        "awb_code": s.and_then(|s| s.awb.clone()),
+        "courier_company_id": s.and_then(|s| s.courier.map(|c| c.0)),
+        "courier_name": s.and_then(|s| s.courier.map(|c| c.1)),
+    })
+}
+
+/// `POST orders/create/adhoc`.
+pub async fn create(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    if let Err(r) = require(&body, ORDER_FIELDS) {
+        return r;
+    }
+    if !flag(&body, "shipping_is_billing")
+        && let Err(r) = require(&body, SHIPPING_FIELDS)
+    {
+        return r;
+    }
+    if let Err(r) = validate_items(&body).and_then(|()| validate_dimensions(&body)) {
+        return r;
+    }
+    if let Some(channel) = number(&body, "channel_id")
+        && channel as u64 != CHANNEL_ID
+    {
+        return error(StatusCode::BAD_REQUEST, "Given channel id does not exist");
+    }
+    let channel_order_id = text(&body, "order_id").unwrap_or_default();
+    if channel_order_id.chars().count() > 50 {
+        return invalid(
+            "Oops! Invalid Data.",
+            json!({"order_id": ["The order id may not be greater than 50 characters."]}),
+        );
+    }
+    let mut w = state.world();
+    let pickup_location = text(&body, "pickup_location").unwrap_or_default();
+    let Some(pickup_pin) = w
+        .pickup_locations
+        .iter()
+        .find(|l| l["pickup_location"].as_str() == Some(pickup_location.as_str()))
+        .and_then(|l| l["pin_code"].as_str().map(str::to_owned))
+    else {
+        return invalid(
+            "Wrong Pickup location entered. Please choose one location from data given",
+            json!({"pickup_location": ["The selected pickup location is invalid."]}),
+        );
+    };
+    if let Some(existing) = w.by_channel.get(&channel_order_id).and_then(|id| w.orders.get(id)) {
+        let cancelled = existing.status_code == 5;
+        return match (cancelled, w.modes.cancelled_order, w.modes.duplicate_order) {
+            (true, CancelledOrderMode::Reject422, _) => taken(),
+            (true, CancelledOrderMode::ReturnCancelled, _) | (false, _, DuplicateOrderMode::ReturnExisting) => {
+                Json(created_json(&w, existing)).into_response()
+            }
+            (false, _, DuplicateOrderMode::Reject422) => taken(),
+        };
+    }
+    let delivery_pin = if flag(&body, "shipping_is_billing") {
+        text(&body, "billing_pincode")
+    } else {
+        text(&body, "shipping_pincode")
+    }
+    .unwrap_or_default();
+    let (order_id, shipment_id) = w.next_ids();
+    let now = w.now();
+    let order = Order {
+        id: order_id,
+        channel_order_id: channel_order_id.clone(),
+        channel_id: CHANNEL_ID,
+        created_at: now,
+        status_code: 1,
+        status: "NEW".into(),
+        shipment_id,
+        is_return: false,
+        request: body.clone(),
+    };
+    let shipment = new_shipment(shipment_id, &order, pickup_pin, delivery_pin, &body);
+    let response = created_json_parts(&order);
+    w.by_channel.insert(channel_order_id.clone(), order_id);
+    w.orders.insert(order_id, order);
+    w.shipments.insert(shipment_id, shipment);
+    *w.counters.orders_created.entry(channel_order_id).or_default() += 1;
+    Json(response).into_response()
+}
+
+fn created_json_parts(order: &Order) -> Value {
+    json!({
+        "order_id": order.id, "shipment_id": order.shipment_id, "status": order.status,
+        "status_code": order.status_code, "onboarding_completed_now": 0,
+        "awb_code": null, "courier_company_id": null, "courier_name": null,
+    })
+}
+
+fn new_shipment(id: u64, order: &Order, pickup_pin: String, delivery_pin: String, body: &Value) -> Shipment {
+    Shipment {
+        id,
+        order_id: order.id,
+        channel_order_id: order.channel_order_id.clone(),
+        is_return: order.is_return,
+        pickup_pincode: pickup_pin,
+        delivery_pincode: delivery_pin,
+        cod: text(body, "payment_method").is_some_and(|p| p.eq_ignore_ascii_case("cod")),
+        weight: number(body, "weight").unwrap_or(0.5),
+        declared_value: number(body, "sub_total").unwrap_or(0.0),
+        awb: None,
+        courier: None,
+        awb_assigned_at: None,
+        reassigned_at: None,
+        pickup_scheduled_at: None,
+        pickup_token: None,
+        status: None,
+        scans: Vec::new(),
+        forced_path: None,
+        plan: Default::default(),
+        ndr: None,
+        manifested: false,
+        etd: None,
+    }
+}
+
+/// `POST orders/update/adhoc` — items only, before an AWB; other fields are listed as ignored.
+pub async fn update(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    if let Err(r) = require(&body, &["order_id", "order_items"]).and_then(|()| validate_items(&body)) {
+        return r;
+    }
+    let channel_order_id = text(&body, "order_id").unwrap_or_default();
+    let mut w = state.world();
+    let Some(&order_id) = w.by_channel.get(&channel_order_id) else {
+        return invalid("Oops! Invalid Data.", json!({"order_id": ["The selected order id is invalid."]}));
+    };
+    let Some(order) = w.orders.get(&order_id).cloned() else {
+        return invalid("Oops! Invalid Data.", json!({"order_id": ["The selected order id is invalid."]}));
+    };
+    if w.shipments.get(&order.shipment_id).is_some_and(|s| s.awb.is_some()) {
+        return error(StatusCode::BAD_REQUEST, "Order can not be updated after AWB assignment");
+    }
+    let ignored: Vec<&str> = body
+        .as_object()
+        .map(|m| {
+            m.keys().map(String::as_str).filter(|k| !matches!(*k, "order_id" | "order_items" | "is_document")).collect()
+        })
+        .unwrap_or_default();
+    if let Some(o) = w.orders.get_mut(&order_id) {
+        o.request["order_items"] = body["order_items"].clone();
+    }
+    Json(json!({
+        "success": true,
+        "partially_update": !ignored.is_empty(),
+        "not_updated_fields": ignored.join(" ,"),
+        "order_id": order.id,
+        "shipment_id": order.shipment_id,
+        "new_order_status": order.status,
+        "old_order_status": order.status_code,
+        "awb_code": "",
+        "courier_company_id": "",
+        "courier_name": "",
+    }))
+    .into_response()
+}
+
+/// Cancels an order's shipment (scan and webhook when it has an AWB) and the order.
+pub(crate) fn cancel_order(w: &mut World, order_id: u64) {
+    let now = w.now();
+    let Some(order) = w.orders.get(&order_id) else { return };
+    let shipment_id = order.shipment_id;
+    if let Some(s) = w.shipments.get_mut(&shipment_id) {
+        s.plan.clear();
+        if s.ndr.as_ref().is_some_and(|n| n.open)
+            && let Some(n) = s.ndr.as_mut()
+        {
+            n.open = false;
+        }
+    }
+    let has_awb = w.shipments.get(&shipment_id).is_some_and(|s| s.awb.is_some());
+    if has_awb {
+        w.apply_status(shipment_id, lifecycle::CANCELLED, now);
+    } else if let Some(s) = w.shipments.get_mut(&shipment_id) {
+        s.status = Some(lifecycle::CANCELLED);
+    }
+    if let Some(o) = w.orders.get_mut(&order_id) {
+        o.status_code = 5;
+        o.status = "CANCELED".into();
+    }
+}
+
+/// `POST orders/cancel` — 204; an unknown id is PHP's 500 (quirk #12).
+pub async fn cancel(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    let ids = match super::id_array(&body, "ids", false) {
+        Ok(ids) if !ids.is_empty() => ids,
+        Ok(_) => return invalid("Required field missing", json!({"ids": ["The ids field is required."]})),
+        Err(r) => return r,
+    };
+    let mut w = state.world();
+    if ids.iter().any(|id| !w.orders.contains_key(id)) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "Trying to get property of non-object");
+    }
+    if ids
+        .iter()
+        .any(|id| w.orders.get(id).and_then(|o| w.shipments.get(&o.shipment_id)).is_some_and(Shipment::picked_up))
+    {
+        return error(StatusCode::BAD_REQUEST, "Order cannot be cancelled once it has been picked up");
+    }
+    for id in ids {
+        cancel_order(&mut w, id);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The order as the list endpoint shows it (`shipments` is an array here).
+fn list_item(w: &World, o: &Order) -> Value {
+    let s = w.shipments.get(&o.shipment_id);
+    let r = &o.request;
+    let name = format!(
+        "{} {}",
+        text(r, "billing_customer_name").or_else(|| text(r, "pickup_customer_name")).unwrap_or_default(),
+        text(r, "billing_last_name").unwrap_or_default()
+    );
+    let items = r["order_items"].as_array().cloned().unwrap_or_default();
+    let products: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            json!({
+                "id": 555_000_111 + i as u64, "channel_order_product_id": (555_000_111 + i as u64).to_string(),
+                "name": text(it, "name"), "channel_sku": text(it, "sku"),
+                "quantity": number(it, "units").unwrap_or(1.0) as u64, "product_id": 7_001_234 + i as u64,
+                "available": 0, "status": "UNDEFINED", "hsn": text(it, "hsn").unwrap_or_default()
+            })
+        })
+        .collect();
+    let payment = text(r, "payment_method").unwrap_or_else(|| "prepaid".into()).to_ascii_lowercase();
+    json!({
+        "id": o.id,
+        "channel_id": o.channel_id,
+        "channel_name": "CUSTOM",
+        "base_channel_code": "CS",
+        "channel_order_id": o.channel_order_id,
+        "customer_name": name.trim(),
+        "customer_email": text(r, "billing_email").or_else(|| text(r, "pickup_email")),
+        "customer_phone": text(r, "billing_phone").or_else(|| text(r, "pickup_phone")),
+        "pickup_location": text(r, "pickup_location").unwrap_or_else(|| "Primary WH".into()),
+        "payment_status": "",
+        "total": format!("{:.2}", number(r, "sub_total").unwrap_or(0.0)),
+        "tax": "0.00",
+        "sla": "2 days",
+        "shipping_method": "SR",
+        "expedited": 0,
+        "status": o.status,
+        "status_code": o.status_code,
+        "payment_method": payment,
+        "is_international": 0,
+        "purpose_of_shipment": 0,
+        "channel_created_at": o.created_at.format("%d %b %Y, %I:%M %p").to_string(),
+        "created_at": o.created_at.format("%d %b %Y, %I:%M %p").to_string(),
+        "products": products,
+        "shipments": s.map(|s| vec![shipment_item(s)]).unwrap_or_default(),
+        "activities": ["ORDER_CREATED"],
+        "allow_return": 0,
+        "is_incomplete": 0,
+        "errors": [],
+        "show_escalation_btn": 0,
+        "escalation_status": "",
+        "escalation_history": []
+    })
+}
+
+fn shipment_item(s: &Shipment) -> Value {
+    let delivered = s.scans.iter().find(|sc| sc.status == Some(lifecycle::DELIVERED)).map(|sc| fmt_ts(sc.at));
+    let rto = s
+        .scans
+        .iter()
+        .find(|sc| sc.status == Some(lifecycle::RTO_DELIVERED))
+        .map_or_else(|| "0000-00-00 00:00:00".to_owned(), |sc| fmt_ts(sc.at));
+    json!({
+        "id": s.id,
+        "isd_code": "+91",
+        "courier": s.courier.map(|c| c.1).unwrap_or_default(),
+        "weight": s.weight,
+        "dimensions": "25.000x20.000x4.000",
+        "pickup_scheduled_date": s.pickup_scheduled_at.map(fmt_ts),
+        "pickup_token_number": s.pickup_token,
+        "awb": s.awb.clone().unwrap_or_default(),
+        "return_awb": "",
+        "volumetric_weight": 0.4,
+        "pod": null,
+        "etd": s.etd.map_or_else(|| "NA".to_owned(), fmt_ts),
+        "rto_delivered_date": rto,
+        "delivered_date": delivered,
+        "etd_escalation_btn": false
+    })
+}
+
+fn paginate(items: Vec<Value>, query: &HashMap<String, String>) -> Value {
+    let per_page = query.get("per_page").and_then(|p| p.parse::<usize>().ok()).filter(|p| *p > 0).unwrap_or(15);
+    let page = query.get("page").and_then(|p| p.parse::<usize>().ok()).filter(|p| *p > 0).unwrap_or(1);
+    let total = items.len();
+    let total_pages = total.div_ceil(per_page);
+    let data: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let mut links = serde_json::Map::new();
+    if page < total_pages {
+        links.insert("next".into(), json!(format!("?page={}", page + 1)));
+    }
+    if page > 1 && total_pages > 0 {
+        links.insert("previous".into(), json!(format!("?page={}", page - 1)));
+    }
+    json!({"data": data, "meta": {"pagination": {
+        "total": total, "count": data.len(), "per_page": per_page, "current_page": page,
+        "total_pages": total_pages, "links": links
+    }}})
+}
+
+/// `GET orders` — `search` matches the channel order id or an AWB; `filter_by=status&filter=…`.
+pub async fn list(state: AppState, Query(query): Query<HashMap<String, String>>) -> Response {
+    let w = state.world();
+    let search = query.get("search").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let status_filter: Option<Vec<u32>> = (query.get("filter_by").map(String::as_str) == Some("status")).then(|| {
+        query.get("filter").map(|f| f.split(',').filter_map(|c| c.trim().parse().ok()).collect()).unwrap_or_default()
+    });
+    let items: Vec<Value> = w
+        .orders
+        .values()
+        .rev()
+        .filter(|o| !o.is_return)
+        .filter(|o| {
+            search.as_ref().is_none_or(|s| {
+                o.channel_order_id == *s || w.shipments.get(&o.shipment_id).and_then(|sh| sh.awb.as_ref()) == Some(s)
+            })
+        })
+        .filter(|o| status_filter.as_ref().is_none_or(|codes| codes.contains(&o.status_code)))
+        .map(|o| list_item(&w, o))
+        .collect();
+    Json(paginate(items, &query)).into_response()
+}
+
+/// `GET orders/show/{id}` — `shipments` is an object here, `total` a number.
+pub async fn show(state: AppState, Path(id): Path<String>) -> Response {
+    let w = state.world();
+    let Some(order) = id.parse::<u64>().ok().and_then(|id| w.orders.get(&id)) else {
+        return error(StatusCode::BAD_REQUEST, "Order ID not found");
+    };
+    let mut data = list_item(&w, order);
+    let total = number(&order.request, "sub_total").unwrap_or(0.0);
+    data["total"] = json!(total);
+    data["net_total"] = json!(format!("{total:.2}"));
+    data["shipments"] = w.shipments.get(&order.shipment_id).map(shipment_item).unwrap_or(Value::Null);
+    data["awb_data"] = json!({"awb": data["shipments"]["awb"], "charges": {}});
+    data["others"] = json!({});
+    Json(json!({"data": data})).into_response()
+}
+
+const RETURN_FIELDS: &[&str] = &[
+    "order_id",
+    "order_date",
+    "pickup_customer_name",
+    "pickup_address",
+    "pickup_city",
+    "pickup_state",
+    "pickup_country",
+    "pickup_pincode",
+    "pickup_email",
+    "pickup_phone",
+    "shipping_customer_name",
+    "shipping_address",
+    "shipping_city",
+    "shipping_country",
+    "shipping_pincode",
+    "shipping_state",
+    "shipping_phone",
+    "order_items",
+    "payment_method",
+    "sub_total",
+    "length",
+    "breadth",
+    "height",
+    "weight",
+];
+
+/// `POST orders/create/return` — a repeated id is always a 422 here (documented).
+pub async fn create_return(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    if let Err(r) =
+        require(&body, RETURN_FIELDS).and_then(|()| validate_items(&body)).and_then(|()| validate_dimensions(&body))
+    {
+        return r;
+    }
+    let channel_order_id = text(&body, "order_id").unwrap_or_default();
+    let mut w = state.world();
+    if w.by_channel.contains_key(&channel_order_id) {
+        return taken();
+    }
+    let (order_id, shipment_id) = w.next_ids();
+    let order = Order {
+        id: order_id,
+        channel_order_id: channel_order_id.clone(),
+        channel_id: CHANNEL_ID,
+        created_at: w.now(),
+        status_code: 21,
+        status: "RETURN PENDING".into(),
+        shipment_id,
+        is_return: true,
+        request: body.clone(),
+    };
+    let from = text(&body, "pickup_pincode").unwrap_or_default();
+    let to = text(&body, "shipping_pincode").unwrap_or_default();
+    let shipment = new_shipment(shipment_id, &order, from, to, &body);
+    w.by_channel.insert(channel_order_id.clone(), order_id);
+    w.orders.insert(order_id, order);
+    w.shipments.insert(shipment_id, shipment);
+    *w.counters.orders_created.entry(channel_order_id).or_default() += 1;
+    Json(json!({"order_id": order_id, "shipment_id": shipment_id, "status": "RETURN PENDING", "status_code": 21, "company_name": "Example Store"}))
+        .into_response()
+}
+
+/// `GET orders/processing/return`.
+pub async fn list_returns(state: AppState, Query(query): Query<HashMap<String, String>>) -> Response {
+    let w = state.world();
+    let items: Vec<Value> = w
+        .orders
+        .values()
+        .rev()
+        .filter(|o| o.is_return)
+        .map(|o| {
+            let mut item = list_item(&w, o);
+            item["shipment_id"] = json!(o.shipment_id);
+            item["in_queue"] = json!(0);
+            item
+        })
+        .collect();
+    Json(paginate(items, &query)).into_response()
+}

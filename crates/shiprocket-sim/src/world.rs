@@ -1,0 +1,499 @@
+//! Everything the simulator remembers, and the rules that move it forward in time.
+
+use crate::lifecycle::{self, Path, Status};
+use crate::{CancelledOrderMode, DuplicateOrderMode};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// Shiprocket's wall clock: IST, no offset in the text.
+pub fn ist() -> FixedOffset {
+    FixedOffset::east_opt(19_800).expect("+05:30 is a valid offset")
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, the common Shiprocket timestamp.
+pub fn fmt_ts(t: DateTime<FixedOffset>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The simulated clock: real time scaled by `speed`, plus whatever the control API advanced.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    start_sim: DateTime<FixedOffset>,
+    start_real: std::time::Instant,
+    speed: f64,
+    advanced: Duration,
+}
+
+impl Clock {
+    pub fn new(speed: f64) -> Self {
+        Clock {
+            start_sim: Utc::now().with_timezone(&ist()),
+            start_real: std::time::Instant::now(),
+            speed,
+            advanced: Duration::zero(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        let real = self.start_real.elapsed().as_secs_f64() * self.speed;
+        self.start_sim + Duration::milliseconds((real * 1000.0) as i64) + self.advanced
+    }
+
+    pub fn advance(&mut self, by: Duration) {
+        self.advanced += by;
+    }
+}
+
+/// One scan in a shipment's history.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub at: DateTime<FixedOffset>,
+    /// `None` for scans that map to no Shiprocket status (`sr-status: "NA"`).
+    pub status: Option<Status>,
+    pub courier_code: &'static str,
+    pub activity: &'static str,
+    pub location: String,
+}
+
+/// An NDR waiting for (or after) the seller's decision.
+#[derive(Debug, Clone)]
+pub struct Ndr {
+    pub id: u64,
+    pub attempts: u32,
+    pub raised_at: DateTime<FixedOffset>,
+    pub deadline: DateTime<FixedOffset>,
+    pub actions: Vec<String>,
+    pub open: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: u64,
+    pub channel_order_id: String,
+    pub channel_id: u64,
+    pub created_at: DateTime<FixedOffset>,
+    pub status_code: u32,
+    pub status: String,
+    pub shipment_id: u64,
+    pub is_return: bool,
+    /// The create request as received; list and show answer from it.
+    pub request: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub id: u64,
+    pub order_id: u64,
+    pub channel_order_id: String,
+    pub is_return: bool,
+    pub pickup_pincode: String,
+    pub delivery_pincode: String,
+    pub cod: bool,
+    pub weight: f64,
+    pub declared_value: f64,
+    pub awb: Option<String>,
+    pub courier: Option<(u64, &'static str)>,
+    pub awb_assigned_at: Option<DateTime<FixedOffset>>,
+    pub reassigned_at: Option<DateTime<FixedOffset>>,
+    pub pickup_scheduled_at: Option<DateTime<FixedOffset>>,
+    pub pickup_token: Option<String>,
+    pub status: Option<Status>,
+    pub scans: Vec<Scan>,
+    pub forced_path: Option<Path>,
+    pub plan: VecDeque<(DateTime<FixedOffset>, Status)>,
+    pub ndr: Option<Ndr>,
+    pub manifested: bool,
+    pub etd: Option<DateTime<FixedOffset>>,
+}
+
+impl Shipment {
+    pub fn path(&self, seed: u64) -> Path {
+        self.forced_path.unwrap_or_else(|| Path::for_pincode(seed, &self.delivery_pincode))
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.status == Some(lifecycle::CANCELLED)
+    }
+
+    /// Picked up or beyond: cancellation is no longer possible.
+    pub fn picked_up(&self) -> bool {
+        self.scans
+            .iter()
+            .any(|s| s.status == Some(lifecycle::PICKED_UP) || s.status == Some(lifecycle::RETURN_PICKED_UP))
+    }
+}
+
+/// What a fault does to a call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer with this status and a Shiprocket-shaped error body, without doing anything.
+    Status { status: u16 },
+    /// 429, with `Retry-After` when given.
+    RateLimited { retry_after_secs: Option<u64> },
+    /// Answer normally after this delay.
+    Latency { ms: u64 },
+    /// Never answer (well: after an hour).
+    Hang,
+    /// Do the work, then break the connection instead of answering.
+    CommitThenDrop,
+}
+
+/// A fault rule: on calls to `endpoint` (a route template such as `orders/create/adhoc`, or
+/// `*`), with this probability, at most `times` times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultRule {
+    pub endpoint: String,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    #[serde(default = "one")]
+    pub probability: f64,
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A webhook delivery and how the receiver answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookRecord {
+    pub awb: String,
+    pub current_status_id: u32,
+    pub shipment_status_id: u32,
+    pub payload: Value,
+    pub api_key_sent: bool,
+    /// HTTP status, or `None` when the receiver could not be reached.
+    pub response_status: Option<u16>,
+}
+
+/// Counters tests assert on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counters {
+    /// Calls per route template.
+    pub calls: BTreeMap<String, u64>,
+    /// New Shiprocket orders created per channel order id.
+    pub orders_created: BTreeMap<String, u64>,
+    pub logins: u64,
+    pub faults_injected: u64,
+}
+
+/// Switchable behaviours.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Modes {
+    pub duplicate_order: DuplicateOrderMode,
+    pub cancelled_order: CancelledOrderMode,
+    /// Deliver every webhook twice.
+    pub webhook_duplicates: bool,
+    /// Hold each webhook back and deliver it after the next one of the same shipment.
+    pub webhook_out_of_order: bool,
+}
+
+#[derive(Debug)]
+pub struct World {
+    pub seed: u64,
+    pub modes: Modes,
+    pub clock: Clock,
+    pub token_ttl: Duration,
+    pub credentials: Option<(String, String)>,
+    pub tokens: HashMap<String, DateTime<FixedOffset>>,
+    pub orders: BTreeMap<u64, Order>,
+    pub by_channel: HashMap<String, u64>,
+    pub shipments: BTreeMap<u64, Shipment>,
+    pub by_awb: HashMap<String, u64>,
+    pub pickup_locations: Vec<Value>,
+    pub documents: HashMap<String, Vec<u8>>,
+    pub counters: Counters,
+    pub faults: Vec<FaultRule>,
+    fault_calls: HashMap<String, u64>,
+    /// Payloads waiting to be delivered, in order.
+    pub webhook_queue: VecDeque<Value>,
+    held_back: HashMap<String, Value>,
+    pub webhooks: Vec<WebhookRecord>,
+    next_id: u64,
+    next_awb: u64,
+}
+
+impl World {
+    pub fn new(
+        seed: u64,
+        modes: Modes,
+        speed: f64,
+        token_ttl: Duration,
+        credentials: Option<(String, String)>,
+    ) -> Self {
+        World {
+            seed,
+            modes,
+            clock: Clock::new(speed),
+            token_ttl,
+            credentials,
+            tokens: HashMap::new(),
+            orders: BTreeMap::new(),
+            by_channel: HashMap::new(),
+            shipments: BTreeMap::new(),
+            by_awb: HashMap::new(),
+            pickup_locations: vec![default_pickup_location()],
+            documents: HashMap::new(),
+            counters: Counters::default(),
+            faults: Vec::new(),
+            fault_calls: HashMap::new(),
+            webhook_queue: VecDeque::new(),
+            held_back: HashMap::new(),
+            webhooks: Vec::new(),
+            next_id: 0,
+            next_awb: 0,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now()
+    }
+
+    /// Ids grow from Shiprocket-looking bases; the seed shifts them so two runs with different
+    /// seeds do not collide in a shared database.
+    pub fn next_ids(&mut self) -> (u64, u64) {
+        self.next_id += 1;
+        let shift = (self.seed % 1000) * 100_000;
+        (412_345_000 + shift + self.next_id, 409_876_000 + shift + self.next_id)
+    }
+
+    pub fn next_awb(&mut self) -> String {
+        self.next_awb += 1;
+        format!("1904{:010}", (self.seed % 1000) * 1_000_000 + self.next_awb)
+    }
+
+    pub fn issue_token(&mut self) -> String {
+        self.counters.logins += 1;
+        let token = format!(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.sim{}.{:016x}",
+            self.counters.logins,
+            crate::seeded(self.seed, &["token", &self.counters.logins.to_string()])
+        );
+        let expires = self.now() + self.token_ttl;
+        self.tokens.insert(token.clone(), expires);
+        token
+    }
+
+    pub fn token_valid(&self, token: &str) -> bool {
+        self.tokens.get(token).is_some_and(|exp| *exp > self.now())
+    }
+
+    /// Counts the call and decides, reproducibly from the seed, whether a fault applies.
+    pub fn fault_for(&mut self, endpoint: &str) -> Option<FaultKind> {
+        *self.counters.calls.entry(endpoint.to_owned()).or_default() += 1;
+        let n = {
+            let c = self.fault_calls.entry(endpoint.to_owned()).or_default();
+            *c += 1;
+            *c
+        };
+        let seed = self.seed;
+        for (i, rule) in self.faults.iter_mut().enumerate() {
+            if rule.endpoint != "*" && rule.endpoint != endpoint {
+                continue;
+            }
+            if rule.times == Some(0) {
+                continue;
+            }
+            let roll = crate::seeded(seed, &["fault", endpoint, &n.to_string(), &i.to_string()]) % 10_000;
+            if (roll as f64) < rule.probability * 10_000.0 {
+                if let Some(t) = rule.times.as_mut() {
+                    *t -= 1;
+                }
+                self.counters.faults_injected += 1;
+                return Some(rule.kind.clone());
+            }
+        }
+        None
+    }
+
+    pub fn location_for(&self, s: &Shipment, status: &Status) -> String {
+        let pin = match status.shipment {
+            3 | 42 if !s.is_return => &s.pickup_pincode,
+            9 | 46 | 10 => &s.delivery_pincode,
+            _ if status == &lifecycle::IN_TRANSIT => &s.pickup_pincode,
+            _ => &s.delivery_pincode,
+        };
+        let city = crate::rates::city_of(pin);
+        format!("{}_Hub ({})", city.replace(' ', "_"), crate::rates::state_of(pin))
+    }
+
+    /// Applies `status` to a shipment now: scan, order status, webhook.
+    pub fn apply_status(&mut self, shipment_id: u64, status: Status, at: DateTime<FixedOffset>) {
+        let Some(s) = self.shipments.get(&shipment_id) else { return };
+        let location = self.location_for(s, &status);
+        let mut scans = Vec::new();
+        if status == lifecycle::IN_TRANSIT && !s.is_return {
+            // A courier scan Shiprocket cannot map: sr-status "NA".
+            let (code, activity) = lifecycle::UNMAPPED_SCAN;
+            scans.push(Scan {
+                at: at - Duration::minutes(30),
+                status: None,
+                courier_code: code,
+                activity,
+                location: location.clone(),
+            });
+        }
+        scans.push(Scan {
+            at,
+            status: Some(status),
+            courier_code: status.courier_code,
+            activity: status.activity,
+            location,
+        });
+        let seed = self.seed;
+        let Some(s) = self.shipments.get_mut(&shipment_id) else { return };
+        s.scans.extend(scans);
+        s.status = Some(status);
+        if status == lifecycle::UNDELIVERED && s.path(seed) == Path::Ndr {
+            let ndr = s.ndr.get_or_insert(Ndr {
+                id: 94_700_000 + shipment_id % 100_000,
+                attempts: 0,
+                raised_at: at,
+                deadline: at,
+                actions: Vec::new(),
+                open: true,
+            });
+            ndr.attempts += 1;
+            ndr.raised_at = at;
+            ndr.deadline = at + Duration::hours(i64::from(lifecycle::NDR_DEADLINE_HOURS));
+            ndr.open = true;
+        }
+        let order_id = s.order_id;
+        if let Some(o) = self.orders.get_mut(&order_id) {
+            o.status_code = status.order;
+            o.status = status.label.to_owned();
+        }
+        let payload = self.webhook_payload(shipment_id);
+        self.queue_webhook(payload);
+    }
+
+    fn queue_webhook(&mut self, payload: Value) {
+        let awb = payload["awb"].as_str().unwrap_or_default().to_owned();
+        let copies = if self.modes.webhook_duplicates { 2 } else { 1 };
+        if self.modes.webhook_out_of_order {
+            // Events 1, 2, 3, 4 go out as 2, 1, 4, 3.
+            match self.held_back.remove(&awb) {
+                Some(previous) => {
+                    for p in [&payload, &previous] {
+                        for _ in 0..copies {
+                            self.webhook_queue.push_back(p.clone());
+                        }
+                    }
+                }
+                None => {
+                    self.held_back.insert(awb, payload);
+                }
+            }
+            return;
+        }
+        for _ in 0..copies {
+            self.webhook_queue.push_back(payload.clone());
+        }
+    }
+
+    /// Releases webhooks held back for out-of-order delivery (at the end of an advance).
+    pub fn flush_held_back(&mut self) {
+        let held: Vec<Value> = self.held_back.drain().map(|(_, v)| v).collect();
+        self.webhook_queue.extend(held);
+    }
+
+    /// Moves every shipment to where the clock says it is.
+    pub fn process_due(&mut self) {
+        let now = self.now();
+        let ids: Vec<u64> = self.shipments.keys().copied().collect();
+        for id in ids {
+            while let Some(s) = self.shipments.get_mut(&id) {
+                // An NDR nobody acted on in time goes back to origin.
+                if let Some(ndr) = s.ndr.as_mut()
+                    && ndr.open
+                    && s.plan.is_empty()
+                    && ndr.deadline <= now
+                {
+                    ndr.open = false;
+                    let start = ndr.deadline;
+                    s.plan = schedule(start, &lifecycle::rto_steps());
+                }
+                let due = matches!(s.plan.front(), Some((at, _)) if *at <= now);
+                if !due {
+                    break;
+                }
+                let Some((at, status)) = s.plan.pop_front() else { break };
+                self.apply_status(id, status, at);
+            }
+        }
+    }
+
+    pub fn webhook_payload(&self, shipment_id: u64) -> Value {
+        let Some(s) = self.shipments.get(&shipment_id) else { return Value::Null };
+        let status = s.status.unwrap_or(lifecycle::PICKUP_SCHEDULED);
+        let at = s.scans.last().map_or_else(|| self.now(), |sc| sc.at);
+        let order = self.orders.get(&s.order_id);
+        json!({
+            "awb": s.awb.clone().unwrap_or_default(),
+            "courier_name": s.courier.map(|c| c.1).unwrap_or_default(),
+            "current_status": status.label,
+            "current_status_id": status.order,
+            "shipment_status": status.label,
+            "shipment_status_id": status.shipment,
+            "current_timestamp": at.format("%d %m %Y %H:%M:%S").to_string(),
+            "order_id": s.channel_order_id,
+            "sr_order_id": s.order_id,
+            "awb_assigned_date": s.awb_assigned_at.map(fmt_ts).unwrap_or_default(),
+            "pickup_scheduled_date": s.pickup_scheduled_at.map(fmt_ts).unwrap_or_default(),
+            "etd": s.etd.map(fmt_ts).unwrap_or_default(),
+            "scans": s.scans.iter().map(scan_json).collect::<Vec<_>>(),
+            "is_return": u8::from(s.is_return),
+            "channel_id": order.map_or(0, |o| o.channel_id),
+            "pod_status": "",
+            "pod": "Not Available",
+            "qc_image": "",
+            "qc_failure_reason": "",
+        })
+    }
+}
+
+/// Steps relative to `start` → absolute plan.
+pub fn schedule(start: DateTime<FixedOffset>, steps: &[lifecycle::Step]) -> VecDeque<(DateTime<FixedOffset>, Status)> {
+    let mut at = start;
+    steps
+        .iter()
+        .map(|(hours, status)| {
+            at += Duration::hours(i64::from(*hours));
+            (at, *status)
+        })
+        .collect()
+}
+
+/// A scan as tracking answers and webhooks carry it.
+pub fn scan_json(s: &Scan) -> Value {
+    let (code, label) = match s.status {
+        Some(st) => (st.shipment.to_string(), st.label.to_owned()),
+        None => ("NA".to_owned(), "NA".to_owned()),
+    };
+    json!({
+        "date": fmt_ts(s.at),
+        "status": s.courier_code,
+        "activity": s.activity,
+        "location": s.location,
+        "sr-status": code,
+        "sr-status-label": label,
+    })
+}
+
+fn default_pickup_location() -> Value {
+    json!({
+        "id": 4980001, "pickup_location": "Primary WH", "address_type": null,
+        "address": "Unit 4, Industrial Estate", "address_2": "Hadapsar", "updated_address": false,
+        "old_address": "", "old_address2": "", "tag": "", "tag_value": "", "instruction": "",
+        "city": "Pune", "state": "Maharashtra", "country": "India", "pin_code": "411013",
+        "email": "ops@example-store.in", "is_first_mile_pickup": 0, "phone": "9800000009",
+        "name": "Example Store", "company_id": 765432, "gstin": null, "vendor_name": null,
+        "status": 2, "phone_verified": 1, "lat": "18.508", "long": "73.926", "open_time": null,
+        "close_time": null, "warehouse_code": null, "alternate_phone": "", "rto_address_id": 4980001,
+        "lat_long_status": 1, "new": 1, "associated_rto_address": null, "is_primary_location": 1
+    })
+}
