@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The route a forward shipment takes after it is picked up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Path {
     /// Picked up → in transit → out for delivery → delivered.
