@@ -206,6 +206,9 @@ pub struct World {
     pub by_awb: HashMap<String, u64>,
     pub pickup_locations: Vec<Value>,
     pub documents: HashMap<String, Vec<u8>>,
+    /// Serialized serviceability answers: a pure function of the query and the day, and the
+    /// hottest endpoint (checkout pages ask it on every pincode typed).
+    pub rate_answers: HashMap<String, axum::body::Bytes>,
     pub counters: Counters,
     pub faults: Vec<FaultRule>,
     fault_calls: HashMap<String, u64>,
@@ -238,6 +241,7 @@ impl World {
             by_awb: HashMap::new(),
             pickup_locations: vec![default_pickup_location()],
             documents: HashMap::new(),
+            rate_answers: HashMap::new(),
             counters: Counters::default(),
             faults: Vec::new(),
             fault_calls: HashMap::new(),

@@ -20,7 +20,7 @@ fn etd_text(w: &World, days: u32) -> String {
 
 /// `GET courier/serviceability/` — by lane and parcel, or by Shiprocket order id.
 pub async fn serviceability(state: AppState, Query(q): Query<HashMap<String, String>>) -> Response {
-    let w = state.world();
+    let mut w = state.world();
     let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let (pickup, delivery, weight, cod, declared) = if let Some(order_id) = get("order_id") {
         let Some(s) =
@@ -56,15 +56,43 @@ pub async fn serviceability(state: AppState, Query(q): Query<HashMap<String, Str
             get("declared_value").and_then(|v| v.parse().ok()).unwrap_or(0.0),
         )
     };
-    let quotes = match rates::quote(w.seed, &pickup, &delivery, weight, cod, declared) {
+    let key = format!("{pickup}|{delivery}|{weight}|{cod}|{declared}|{}", w.now().date_naive());
+    if let Some(cached) = w.rate_answers.get(&key) {
+        return json_bytes(cached.clone());
+    }
+    let answer = match rates_answer(&w, &pickup, &delivery, weight, cod, declared) {
+        Ok(v) => Bytes::from(v.to_string()),
+        Err(r) => return r,
+    };
+    if w.rate_answers.len() >= 10_000 {
+        w.rate_answers.clear();
+    }
+    w.rate_answers.insert(key, answer.clone());
+    json_bytes(answer)
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The serviceability answer for a lane, or the error response Shiprocket gives.
+fn rates_answer(
+    w: &World,
+    pickup: &str,
+    delivery: &str,
+    weight: f64,
+    cod: bool,
+    declared: f64,
+) -> Result<Value, Response> {
+    let quotes = match rates::quote(w.seed, pickup, delivery, weight, cod, declared) {
         Ok(q) => q,
         Err(LaneError::Invalid(fields)) => {
             let errors: serde_json::Map<String, Value> =
                 fields.into_iter().map(|(k, m)| (k.to_owned(), json!([m]))).collect();
-            return invalid("Oops! Invalid Data.", Value::Object(errors));
+            return Err(invalid("Oops! Invalid Data.", Value::Object(errors)));
         }
         Err(LaneError::NotServiceable) => {
-            return Json(json!({"status": 404, "message": "Delivery postcode not serviceable"})).into_response();
+            return Ok(json!({"status": 404, "message": "Delivery postcode not serviceable"}));
         }
     };
     let recommended = rates::recommended(&quotes).map(|q| q.courier.id);
@@ -72,10 +100,10 @@ pub async fn serviceability(state: AppState, Query(q): Query<HashMap<String, Str
         .iter()
         .enumerate()
         .map(|(i, q)| {
-            rates::courier_json(q, &delivery, &etd_text(&w, q.etd_days), 459_000_000 + q.courier.id * 10 + i as u64)
+            rates::courier_json(q, delivery, &etd_text(w, q.etd_days), 459_000_000 + q.courier.id * 10 + i as u64)
         })
         .collect();
-    Json(json!({
+    Ok(json!({
         "company_auto_shipment_insurance_setting": false,
         "covid_zones": {"delivery_zone": null, "pickup_zone": null},
         "currency": "INR",
@@ -102,7 +130,6 @@ pub async fn serviceability(state: AppState, Query(q): Query<HashMap<String, Str
         "status": 200,
         "user_insurance_manadatory": false
     }))
-    .into_response()
 }
 
 fn awb_failure(reason: &str) -> Response {
