@@ -201,3 +201,28 @@ async fn paths_follow_the_seed_and_can_be_forced() {
     let spread: std::collections::HashSet<_> = (0..400).map(|i| Path::for_pincode(i, "560001")).collect();
     assert!(spread.len() >= 3, "seeds reach several paths: {spread:?}");
 }
+
+#[tokio::test]
+async fn with_a_speed_the_clock_runs_by_itself() {
+    let (receiver, url) = Receiver::start().await;
+    // 100 000 × real time: 40 simulated hours pass in under 1.5 s.
+    let config = SimConfig {
+        webhook_url: Some(url),
+        speed: 100_000.0,
+        tick: std::time::Duration::from_millis(20),
+        ..SimConfig::default()
+    };
+    let api = Api::start(config).await;
+    let (_, shipment_id) = api.create_order("FAST-1", "560001").await;
+    api.sim.force_path(shipment_id, Path::Delivered);
+    let a = api.post("courier/assign/awb", json!({"shipment_id": shipment_id})).await;
+    let awb = a.body["response"]["data"]["awb_code"].as_str().unwrap().to_owned();
+    api.post("courier/generate/pickup", json!({"shipment_id": [shipment_id]})).await;
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while receiver.statuses(&awb).last() != Some(&7) {
+        assert!(std::time::Instant::now() < deadline, "not delivered in time: {:?}", receiver.statuses(&awb));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(receiver.statuses(&awb), [3, 42, 18, 38, 17, 7]);
+}
