@@ -1,0 +1,17 @@
+//! Schema migrations for the shipping store. Every migration runs on SQLite and Postgres, up
+//! and down; the store's tests run them up, down and up again on both.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial;
+
+/// All migrations, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial::Migration)]
+    }
+}
