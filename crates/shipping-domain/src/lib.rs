@@ -58,6 +58,18 @@ macro_rules! text_newtype {
     };
 }
 
+/// Splits a plain decimal number, `"499"` or `"499.50"`, into its whole and fractional digits.
+/// `None` for anything else: no sign, exponent, separators, `inf`/`nan`, bare or trailing dot.
+pub(crate) fn split_decimal(s: &str) -> Option<(&str, &str)> {
+    let (whole, frac) = match s.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (s, ""),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    (!whole.is_empty() && digits(whole) && digits(frac)).then_some((whole, frac))
+}
+
 pub mod contact;
 pub mod courier;
 pub mod error;

@@ -252,14 +252,10 @@ impl fmt::Debug for Dimensions {
     }
 }
 
-/// A plain decimal number: digits with an optional fraction. No sign, exponent, `inf` or `nan`,
-/// which `f64::from_str` would accept.
+/// A plain decimal number (see [`crate::split_decimal`]): `f64::from_str` alone would also take
+/// signs, exponents, `inf` and `nan`.
 fn parse_decimal(s: &str) -> Option<f64> {
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty()) {
-        return None;
-    }
+    crate::split_decimal(s)?;
     s.parse().ok()
 }
 

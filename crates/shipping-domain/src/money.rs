@@ -44,14 +44,9 @@ impl Money {
         if s.starts_with('-') {
             return Err(bad("must not be negative"));
         }
-        let (whole, frac) = match s.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (s, ""),
-        };
-        let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || (s.contains('.') && frac.is_empty()) {
+        let Some((whole, frac)) = crate::split_decimal(s) else {
             return Err(bad("must be a rupee amount such as 499 or 499.50"));
-        }
+        };
         if frac.len() > 2 {
             return Err(bad("has more than 2 decimals (paise)"));
         }

@@ -220,21 +220,22 @@ struct Mark<T> {
     at: DateTime<Utc>,
 }
 
-/// Non-terminal forward steps, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Non-terminal forward steps, in order (see [`progress_band`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Progress {
     Synced,
     AwbAssigned,
     LabelReady,
     PickupScheduled,
     PickedUp,
-    /// The delivery loop; ordered by time first, see [`Mark::<Progress>::rank`].
+    /// The delivery loop; ordered by time first, see `Mark::<Progress>::rank`.
     Loop(LoopStep),
     RtoInitiated,
     RtoInTransit,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// In the order that breaks a timestamp tie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LoopStep {
     InTransit,
     OutForDelivery,
@@ -251,7 +252,7 @@ enum End {
 }
 
 /// Customer-return steps. `Requested` and `Cancelled` share a level (newest wins).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Return {
     Requested,
     Cancelled,
