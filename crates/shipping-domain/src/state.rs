@@ -410,7 +410,7 @@ impl ShipmentTracking {
     }
 
     /// Records that creating the order at Shiprocket failed for good. Only possible while no
-    /// event has been seen; returns whether the state is now `SyncFailed`.
+    /// tracking event has moved the shipment; returns whether the state is now `SyncFailed`.
     pub fn mark_sync_failed(&mut self) -> bool {
         self.set_base(Base::SyncFailed)
     }

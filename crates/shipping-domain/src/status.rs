@@ -6,7 +6,7 @@
 //! event is 20 in one and 18 in the other. Labels (`current_status`, `sr-status-label`) come in
 //! both spellings and any case.
 //!
-//! Every code of both tables maps to one of three answers:
+//! Every code and label maps to one of three answers:
 //! - [`StatusMapping::State`]: where the parcel is. Statuses the tables list separately but that
 //!   mean the same to a shop (pickup queued / rescheduled / error / out for pickup) share a state;
 //!   warehouse and fulfilment-centre steps before handover map to `Synced`, the lowest state that
@@ -14,7 +14,7 @@
 //! - [`StatusMapping::Informational`]: a known status that says nothing reliable about where the
 //!   parcel is (`Cancellation Requested` may still fail, `Partial Delivered`, `Untraceable`,
 //!   `Archived`, ...). The event is kept; the state stays.
-//! - [`StatusMapping::Unknown`]: a code not in the tables (56, 63, 85, ...), a label we do not
+//! - [`StatusMapping::Unknown`]: a code not in the tables (order space 56, 63, 85, ...), a label we do not
 //!   know, or `"NA"` (quirk #4). The raw value is kept for the operator; nothing panics.
 
 use crate::state::ShipmentState;
