@@ -194,7 +194,12 @@ enum AuditLog {
     CreatedAt,
 }
 
-fn fk(from_table: impl IntoIden, from_col: impl IntoIden, to_table: impl IntoIden, to_col: impl IntoIden) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: impl IntoIden,
+    from_col: impl IntoIden,
+    to_table: impl IntoIden,
+    to_col: impl IntoIden,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(from_table, from_col).to(to_table, to_col).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
@@ -292,7 +297,12 @@ impl MigrationTrait for Migration {
                 .col(text_null(TrackingEvents::Activity))
                 .col(string(TrackingEvents::Source))
                 .col(timestamp_with_time_zone(TrackingEvents::CreatedAt))
-                .foreign_key(&mut fk(TrackingEvents::Table, TrackingEvents::ShipmentId, Shipments::Table, Shipments::Id))
+                .foreign_key(&mut fk(
+                    TrackingEvents::Table,
+                    TrackingEvents::ShipmentId,
+                    Shipments::Table,
+                    Shipments::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -435,7 +445,12 @@ impl MigrationTrait for Migration {
             index("uq_tracking_event", TrackingEvents::Table, &["awb", "status_code", "occurred_at"], true),
             index("idx_tracking_shipment", TrackingEvents::Table, &["shipment_id", "occurred_at"], false),
             index("idx_documents_shipment", Documents::Table, &["shipment_id", "kind"], false),
-            index("uq_rate_cache_key", RateCache::Table, &["pickup_pincode", "delivery_pincode", "weight_slab_grams", "cod"], true),
+            index(
+                "uq_rate_cache_key",
+                RateCache::Table,
+                &["pickup_pincode", "delivery_pincode", "weight_slab_grams", "cod"],
+                true,
+            ),
             index("idx_outbox_pending", Outbox::Table, &["dispatched_at", "available_at"], false),
             index("uq_notification_once", Notifications::Table, &["shipment_id", "kind"], true),
             index("idx_returns_shipment", Returns::Table, &["shipment_id"], false),
