@@ -77,6 +77,8 @@ enum TrackingEvents {
     Id,
     ShipmentId,
     Awb,
+    DedupeKey,
+    StatusSpace,
     StatusCode,
     StatusLabel,
     OccurredAt,
@@ -290,7 +292,9 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto(TrackingEvents::Id))
                 .col(big_integer(TrackingEvents::ShipmentId))
                 .col(string(TrackingEvents::Awb))
-                .col(integer(TrackingEvents::StatusCode))
+                .col(string_uniq(TrackingEvents::DedupeKey))
+                .col(string(TrackingEvents::StatusSpace))
+                .col(big_integer_null(TrackingEvents::StatusCode))
                 .col(string(TrackingEvents::StatusLabel))
                 .col(timestamp_with_time_zone(TrackingEvents::OccurredAt))
                 .col(string_null(TrackingEvents::Location))
@@ -442,7 +446,7 @@ impl MigrationTrait for Migration {
             index("idx_shipments_state", Shipments::Table, &["state"], false),
             index("idx_shipments_sync", Shipments::Table, &["sync_status", "next_sync_at"], false),
             index("idx_shipments_created", Shipments::Table, &["created_at"], false),
-            index("uq_tracking_event", TrackingEvents::Table, &["awb", "status_code", "occurred_at"], true),
+            index("idx_tracking_awb", TrackingEvents::Table, &["awb", "occurred_at"], false),
             index("idx_tracking_shipment", TrackingEvents::Table, &["shipment_id", "occurred_at"], false),
             index("idx_documents_shipment", Documents::Table, &["shipment_id", "kind"], false),
             index(

@@ -1,0 +1,14 @@
+//! One sea-orm entity per table; the schema itself lives in `migrations/`.
+
+pub mod audit_log;
+pub mod document;
+pub mod ndr_action;
+pub mod notification;
+pub mod order;
+pub mod order_item;
+pub mod outbox;
+pub mod rate_cache;
+pub mod return_request;
+pub mod shipment;
+pub mod tracking_event;
+pub mod webhook_inbox;

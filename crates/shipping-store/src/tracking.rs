@@ -1,0 +1,174 @@
+//! Applying tracking events: dedupe and the forward-only merge in one transaction.
+
+use crate::entities::{shipment, tracking_event};
+use crate::{Result, Store, StoreError, now};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    TryInsertResult,
+};
+use shipping_domain::{Awb, Outcome, RawStatus, ShipmentState, ShipmentTracking, TrackingEvent, merge};
+
+/// Where an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    Webhook,
+    Poll,
+}
+
+impl EventSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            EventSource::Webhook => "webhook",
+            EventSource::Poll => "poll",
+        }
+    }
+}
+
+/// What recording an event did to its shipment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedEvent {
+    pub shipment_id: i64,
+    pub from: ShipmentState,
+    pub to: ShipmentState,
+    pub outcome: Outcome,
+}
+
+impl RecordedEvent {
+    pub fn changed(&self) -> bool {
+        self.from != self.to
+    }
+}
+
+fn split(status: &RawStatus) -> (&'static str, Option<i64>, String) {
+    match status {
+        RawStatus::Shipment(c) => ("shipment", Some(*c), String::new()),
+        RawStatus::Order(c) => ("order", Some(*c), String::new()),
+        RawStatus::Label(l) => ("label", None, l.clone()),
+    }
+}
+
+fn join(row: &tracking_event::Model) -> Result<TrackingEvent> {
+    let status = match (row.status_space.as_str(), row.status_code) {
+        ("shipment", Some(c)) => RawStatus::Shipment(c),
+        ("order", Some(c)) => RawStatus::Order(c),
+        ("label", _) => RawStatus::Label(row.status_label.clone()),
+        (space, code) => {
+            return Err(StoreError::Invalid(format!("tracking event {}: status {space}/{code:?}", row.id)));
+        }
+    };
+    let awb = Awb::parse(&row.awb).ok();
+    Ok(TrackingEvent::new(awb, status, row.occurred_at))
+}
+
+fn dedupe_key(event: &TrackingEvent) -> String {
+    let key = event.key();
+    let (space, code, label) = split(&key.status);
+    format!(
+        "{}|{space}:{}|{}",
+        key.awb.as_ref().map(|a| a.as_ref().to_owned()).unwrap_or_default(),
+        code.map_or(label, |c| c.to_string()),
+        key.at.timestamp_micros()
+    )
+}
+
+impl Store {
+    /// Records `event` for the shipment with its AWB: a duplicate (same AWB, status and time)
+    /// changes nothing; otherwise the event is stored and the shipment's state becomes the
+    /// forward-only merge of all its events, in the same transaction.
+    pub async fn record_tracking_event(
+        &self,
+        event: &TrackingEvent,
+        label: &str,
+        location: Option<&str>,
+        activity: Option<&str>,
+        source: EventSource,
+    ) -> Result<RecordedEvent> {
+        let awb = event.awb.as_ref().ok_or_else(|| StoreError::Invalid("a tracking event without an AWB".into()))?;
+        let txn = self.begin_write().await?;
+        let ship = shipment::Entity::find()
+            .filter(shipment::Column::Awb.eq(awb.as_ref()))
+            .order_by_desc(shipment::Column::Id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no shipment with AWB {}", awb.as_ref())))?;
+        let from = ShipmentState::from_name(&ship.state, u32::try_from(ship.ndr_attempts).unwrap_or(0))
+            .ok_or_else(|| StoreError::Invalid(format!("shipment {} has unknown state {:?}", ship.id, ship.state)))?;
+        let (space, code, raw_label) = split(&event.status);
+        let inserted = tracking_event::Entity::insert(tracking_event::ActiveModel {
+            shipment_id: Set(ship.id),
+            awb: Set(awb.as_ref().to_owned()),
+            dedupe_key: Set(dedupe_key(event)),
+            status_space: Set(space.to_owned()),
+            status_code: Set(code),
+            status_label: Set(if raw_label.is_empty() { label.to_owned() } else { raw_label }),
+            occurred_at: Set(event.at),
+            location: Set(location.map(str::to_owned)),
+            activity: Set(activity.map(str::to_owned)),
+            source: Set(source.as_str().to_owned()),
+            created_at: Set(now()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([tracking_event::Column::DedupeKey])
+        .exec(&txn)
+        .await?;
+        if !matches!(inserted, TryInsertResult::Inserted(_)) {
+            txn.rollback().await?;
+            return Ok(RecordedEvent { shipment_id: ship.id, from, to: from, outcome: Outcome::Duplicate });
+        }
+        let rows = tracking_event::Entity::find()
+            .filter(tracking_event::Column::ShipmentId.eq(ship.id))
+            .filter(tracking_event::Column::Id.ne(0))
+            .order_by_asc(tracking_event::Column::Id)
+            .all(&txn)
+            .await?;
+        let events = rows.iter().map(join).collect::<Result<Vec<_>>>()?;
+        let (earlier, latest) = events.split_at(events.len().saturating_sub(1));
+        let mut before = ShipmentTracking::replay(earlier);
+        if from == ShipmentState::SyncFailed {
+            before.mark_sync_failed();
+        }
+        let transition = match latest.first() {
+            Some(e) => merge(before, e),
+            None => return Err(StoreError::Invalid("the inserted event is missing".into())),
+        };
+        let to = transition.tracking.state();
+        let last_event_at = transition.tracking.last_event_at();
+        let mut active = ship.clone().into_active_model();
+        active.state = Set(to.name().to_owned());
+        active.ndr_attempts = Set(i32::try_from(transition.tracking.ndr_attempts()).unwrap_or(i32::MAX));
+        active.last_event_at = Set(last_event_at.or(ship.last_event_at));
+        if matches!(transition.outcome, Outcome::Unknown) {
+            active.state_raw = Set(Some(format!("{:?}", event.status)));
+        }
+        if source == EventSource::Webhook {
+            active.last_webhook_at = Set(Some(now()));
+        }
+        active.version = Set(ship.version + 1);
+        active.updated_at = Set(now());
+        active.update(&txn).await?;
+        txn.commit().await?;
+        Ok(RecordedEvent { shipment_id: ship.id, from, to, outcome: transition.outcome })
+    }
+
+    /// Every stored event of a shipment, oldest first (its timeline).
+    pub async fn tracking_events(&self, shipment_id: i64) -> Result<Vec<tracking_event::Model>> {
+        Ok(tracking_event::Entity::find()
+            .filter(tracking_event::Column::ShipmentId.eq(shipment_id))
+            .order_by_asc(tracking_event::Column::OccurredAt)
+            .order_by_asc(tracking_event::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Marks shipments as polled now (the refresh job calls this after a batch).
+    pub async fn mark_polled(&self, shipment_ids: &[i64], at: DateTime<Utc>) -> Result<()> {
+        use sea_orm::sea_query::Expr;
+        shipment::Entity::update_many()
+            .col_expr(shipment::Column::LastPolledAt, Expr::value(Some(at)))
+            .filter(shipment::Column::Id.is_in(shipment_ids.iter().copied()))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+}
