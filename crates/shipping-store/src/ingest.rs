@@ -2,9 +2,13 @@
 
 use crate::entities::{order, order_item, outbox, shipment};
 use crate::{Result, Store, StoreError, now};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TryInsertResult};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TryInsertResult,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use shipping_domain::ShipmentState;
 
 /// A line of a new order, amounts in paise.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,8 +38,10 @@ pub struct NewOrder {
     pub channel_order_id: String,
     /// An unguessable token for the customer tracking page.
     pub tracking_token: String,
-    /// The job the outbox promises, and its payload given (order id, shipment id).
+    /// The job the outbox promises.
     pub outbox_kind: String,
+    /// Its payload (a JSON object); the store adds `order_id` and `shipment_id`.
+    pub outbox_payload: Value,
 }
 
 /// What an ingest did.
@@ -49,6 +55,16 @@ pub enum IngestOutcome {
     Conflict { order_id: i64 },
 }
 
+/// `payload` with the ids the job needs added.
+fn with_ids(payload: &Value, order_id: i64, shipment_id: i64) -> Value {
+    let mut p = payload.clone();
+    if let Some(map) = p.as_object_mut() {
+        map.insert("order_id".into(), order_id.into());
+        map.insert("shipment_id".into(), shipment_id.into());
+    }
+    p
+}
+
 /// SHA-256 of the canonical JSON (serde_json's maps are sorted by key).
 pub fn payload_hash(payload: &Value) -> String {
     let digest = Sha256::digest(payload.to_string().as_bytes());
@@ -59,13 +75,18 @@ impl Store {
     /// Ingests an order exactly once, whatever the concurrency: the unique shop order id
     /// decides, inside one transaction with the shipment and the outbox row, so a crash leaves
     /// either everything or nothing.
-    pub async fn ingest_order(
-        &self,
-        new: NewOrder,
-        outbox_payload: impl FnOnce(i64, i64) -> Value,
-    ) -> Result<IngestOutcome> {
+    pub async fn ingest_order(&self, new: NewOrder) -> Result<IngestOutcome> {
+        if !new.outbox_payload.is_object() {
+            return Err(StoreError::Invalid("the outbox payload must be a JSON object".into()));
+        }
         let hash = payload_hash(&new.payload);
         let at = now();
+        if self.backend() == DbBackend::Postgres {
+            return match self.ingest_in_one_statement(&new, &hash, at).await? {
+                Some(created) => Ok(created),
+                None => self.existing_outcome(&new.shop_order_id, &hash).await,
+            };
+        }
         let txn = self.begin_write().await?;
         let inserted = order::Entity::insert(order::ActiveModel {
             shop_order_id: Set(new.shop_order_id.clone()),
@@ -117,7 +138,7 @@ impl Store {
             awb: Set(None),
             courier_id: Set(None),
             courier_name: Set(None),
-            state: Set(shipping_domain::ShipmentState::PendingSync.name().to_owned()),
+            state: Set(ShipmentState::PendingSync.name().to_owned()),
             state_raw: Set(None),
             ndr_attempts: Set(0),
             last_event_at: Set(None),
@@ -134,7 +155,7 @@ impl Store {
         .last_insert_id;
         outbox::Entity::insert(outbox::ActiveModel {
             kind: Set(new.outbox_kind.clone()),
-            payload: Set(outbox_payload(order_id, shipment_id).to_string()),
+            payload: Set(with_ids(&new.outbox_payload, order_id, shipment_id).to_string()),
             created_at: Set(at),
             available_at: Set(at),
             locked_until: Set(None),
@@ -146,6 +167,81 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(IngestOutcome::Created { order_id, shipment_id })
+    }
+
+    /// Postgres: the same inserts as one statement (one round trip, atomic by itself). Returns
+    /// `None` when the shop order id already existed.
+    async fn ingest_in_one_statement(
+        &self,
+        new: &NewOrder,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<IngestOutcome>> {
+        let mut values: Vec<sea_orm::Value> = vec![
+            new.shop_order_id.clone().into(),
+            hash.to_owned().into(),
+            new.payload.to_string().into(),
+            new.payment_method.clone().into(),
+            new.cod_amount_paise.into(),
+            new.total_paise.into(),
+            at.into(),
+            new.channel_order_id.clone().into(),
+            ShipmentState::PendingSync.name().to_owned().into(),
+            new.tracking_token.clone().into(),
+            new.outbox_kind.clone().into(),
+            new.outbox_payload.to_string().into(),
+        ];
+        let mut rows = Vec::new();
+        for item in &new.items {
+            let n = values.len();
+            rows.push(format!(
+                "(${}::text, ${}::text, ${}::int, ${}::bigint, ${}::bigint, ${}::float8, ${}::text, ${}::int)",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8
+            ));
+            values.extend([
+                item.sku.clone().into(),
+                item.name.clone().into(),
+                item.units.into(),
+                item.unit_price_paise.into(),
+                item.discount_paise.into(),
+                item.tax_percent.into(),
+                item.hsn.clone().into(),
+                item.weight_grams.into(),
+            ]);
+        }
+        let items = if rows.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", i AS (INSERT INTO order_items (order_id, sku, name, units, unit_price_paise, discount_paise, tax_percent, hsn, weight_grams) \
+                 SELECT o.id, v.* FROM o, (VALUES {}) AS v(sku, name, units, unit_price_paise, discount_paise, tax_percent, hsn, weight_grams))",
+                rows.join(", ")
+            )
+        };
+        let sql = format!(
+            "WITH o AS (INSERT INTO orders (shop_order_id, payload_hash, payload, payment_method, cod_amount_paise, total_paise, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (shop_order_id) DO NOTHING RETURNING id){items}, \
+             s AS (INSERT INTO shipments (order_id, channel_order_id, reship_attempt, sync_status, sync_attempts, state, ndr_attempts, tracking_token, version, created_at, updated_at) \
+               SELECT o.id, $8, 0, 'pending', 0, $9, 0, $10, 0, $7, $7 FROM o RETURNING id, order_id), \
+             x AS (INSERT INTO outbox (kind, payload, created_at, available_at, attempts) \
+               SELECT $11, ($12::jsonb || jsonb_build_object('order_id', s.order_id, 'shipment_id', s.id))::text, $7, $7, 0 FROM s) \
+             SELECT order_id, id AS shipment_id FROM s"
+        );
+        let row = self.db().query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
+        Ok(match row {
+            Some(r) => Some(IngestOutcome::Created {
+                order_id: r.try_get("", "order_id")?,
+                shipment_id: r.try_get("", "shipment_id")?,
+            }),
+            None => None,
+        })
     }
 
     async fn existing_outcome(&self, shop_order_id: &str, hash: &str) -> Result<IngestOutcome> {

@@ -6,10 +6,12 @@ pub mod entities;
 mod ingest;
 mod outbox;
 mod queries;
+mod records;
 mod tracking;
 
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
+pub use records::{Once, RateKey};
 pub use tracking::{EventSource, RecordedEvent};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};

@@ -24,7 +24,7 @@ on_both_backends!(migrations_run_up_down_and_up_again, |ts: &TestStore| {
         store.migrate_down().await.unwrap();
         assert!(order::Entity::find().count(store.db()).await.is_err(), "tables are gone after down");
         store.migrate().await.unwrap();
-        store.ingest_order(new_order("MIG-1"), job).await.unwrap();
+        store.ingest_order(new_order("MIG-1")).await.unwrap();
         assert_eq!(count::<order::Entity>(&store).await, 1);
         store.migrate().await.unwrap();
     }
@@ -33,15 +33,15 @@ on_both_backends!(migrations_run_up_down_and_up_again, |ts: &TestStore| {
 on_both_backends!(ingest_is_idempotent_on_the_shop_order_id, |ts: &TestStore| {
     let store = ts.store.clone();
     async move {
-        let first = store.ingest_order(new_order("ORD-1"), job).await.unwrap();
+        let first = store.ingest_order(new_order("ORD-1")).await.unwrap();
         let IngestOutcome::Created { order_id, shipment_id } = first else { panic!("{first:?}") };
         assert_eq!(
-            store.ingest_order(new_order("ORD-1"), job).await.unwrap(),
+            store.ingest_order(new_order("ORD-1")).await.unwrap(),
             IngestOutcome::Replayed { order_id, shipment_id }
         );
         let mut changed = new_order("ORD-1");
         changed.payload["payment"] = "prepaid".into();
-        assert_eq!(store.ingest_order(changed, job).await.unwrap(), IngestOutcome::Conflict { order_id });
+        assert_eq!(store.ingest_order(changed).await.unwrap(), IngestOutcome::Conflict { order_id });
 
         assert_eq!(count::<order::Entity>(&store).await, 1);
         assert_eq!(count::<shipment::Entity>(&store).await, 1);
@@ -63,7 +63,7 @@ on_both_backends!(fifty_concurrent_ingests_make_one_order, |ts: &TestStore| {
     async move {
         let attempts = (0..50).map(|_| {
             let s = store.clone();
-            tokio::spawn(async move { s.ingest_order(new_order("RACE-1"), job).await })
+            tokio::spawn(async move { s.ingest_order(new_order("RACE-1")).await })
         });
         let outcomes: Vec<IngestOutcome> = join_all(attempts).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
 
@@ -80,7 +80,7 @@ on_both_backends!(outbox_rows_are_claimed_once_and_come_back_after_the_lease, |t
     let store = ts.store.clone();
     async move {
         for i in 0..30 {
-            store.ingest_order(new_order(&format!("OBX-{i}")), job).await.unwrap();
+            store.ingest_order(new_order(&format!("OBX-{i}"))).await.unwrap();
         }
         let lease = std::time::Duration::from_secs(60);
         let claims = (0..3).map(|_| {
@@ -107,8 +107,7 @@ on_both_backends!(outbox_rows_are_claimed_once_and_come_back_after_the_lease, |t
 });
 
 async fn shipment_with_awb(store: &Store, shop_order_id: &str, awb: &str) -> i64 {
-    let IngestOutcome::Created { shipment_id, .. } = store.ingest_order(new_order(shop_order_id), job).await.unwrap()
-    else {
+    let IngestOutcome::Created { shipment_id, .. } = store.ingest_order(new_order(shop_order_id)).await.unwrap() else {
         panic!("not created")
     };
     let mut s = store.shipment(shipment_id).await.unwrap().unwrap().into_active_model();
@@ -185,7 +184,7 @@ on_both_backends!(refresh_picks_only_active_quiet_shipments, |ts: &TestStore| {
         let quiet = shipment_with_awb(&store, "REF-1", "19041400001001").await;
         let hooked = shipment_with_awb(&store, "REF-2", "19041400001002").await;
         let done = shipment_with_awb(&store, "REF-3", "19041400001003").await;
-        store.ingest_order(new_order("REF-4"), job).await.unwrap(); // no AWB yet
+        store.ingest_order(new_order("REF-4")).await.unwrap(); // no AWB yet
         store
             .record_tracking_event(&event("19041400001002", 18, 0), "", None, None, EventSource::Webhook)
             .await
@@ -214,8 +213,7 @@ on_both_backends!(refresh_picks_only_active_quiet_shipments, |ts: &TestStore| {
 on_both_backends!(failed_syncs_come_due_at_their_retry_time, |ts: &TestStore| {
     let store = ts.store.clone();
     async move {
-        let IngestOutcome::Created { shipment_id, .. } = store.ingest_order(new_order("FAIL-1"), job).await.unwrap()
-        else {
+        let IngestOutcome::Created { shipment_id, .. } = store.ingest_order(new_order("FAIL-1")).await.unwrap() else {
             panic!()
         };
         assert!(store.failed_syncs_due(Utc::now(), 10).await.unwrap().is_empty());

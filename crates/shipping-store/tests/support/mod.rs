@@ -113,9 +113,11 @@ pub fn new_order(shop_order_id: &str) -> NewOrder {
         channel_order_id: shop_order_id.to_owned(),
         tracking_token: format!("tok-{shop_order_id}-{}", chrono::Utc::now().timestamp_micros()),
         outbox_kind: "sync_order".into(),
+        outbox_payload: json!({"v": 1}),
     }
 }
 
+/// The outbox payload the store writes for `new_order`.
 pub fn job(order_id: i64, shipment_id: i64) -> serde_json::Value {
     json!({"v": 1, "order_id": order_id, "shipment_id": shipment_id})
 }

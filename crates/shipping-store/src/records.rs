@@ -1,0 +1,272 @@
+//! The smaller repositories: documents, rate cache, webhook inbox, notifications, returns, NDR
+//! actions and the audit log. Each write that must happen once is guarded by a unique key in
+//! the schema, so a retried job cannot write it twice.
+
+use crate::entities::{audit_log, document, ndr_action, notification, rate_cache, return_request, webhook_inbox};
+use crate::{Result, Store, now};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
+use sha2::{Digest, Sha256};
+
+/// Whether a write that must happen once did happen now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Once {
+    /// Written now, with this id.
+    New(i64),
+    /// It was already there.
+    AlreadyThere,
+}
+
+fn once<T>(r: TryInsertResult<sea_orm::InsertResult<T>>) -> Once
+where
+    T: ActiveModelTrait,
+    <<T::Entity as EntityTrait>::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: Into<i64>,
+{
+    match r {
+        TryInsertResult::Inserted(r) => Once::New(r.last_insert_id.into()),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => Once::AlreadyThere,
+    }
+}
+
+/// A rate-cache key: the lane, the weight slab and COD.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RateKey {
+    pub pickup_pincode: String,
+    pub delivery_pincode: String,
+    pub weight_slab_grams: i32,
+    pub cod: bool,
+}
+
+impl Store {
+    /// Stores a PDF for a shipment; the newest of a kind is the current one.
+    pub async fn save_document(
+        &self,
+        shipment_id: i64,
+        kind: &str,
+        source_url: Option<&str>,
+        content: Vec<u8>,
+    ) -> Result<i64> {
+        let sha = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let row = document::ActiveModel {
+            shipment_id: Set(shipment_id),
+            kind: Set(kind.to_owned()),
+            source_url: Set(source_url.map(str::to_owned)),
+            content_type: Set("application/pdf".into()),
+            content: Set(content),
+            sha256: Set(sha),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await?;
+        Ok(row.id)
+    }
+
+    pub async fn latest_document(&self, shipment_id: i64, kind: &str) -> Result<Option<document::Model>> {
+        Ok(document::Entity::find()
+            .filter(document::Column::ShipmentId.eq(shipment_id))
+            .filter(document::Column::Kind.eq(kind))
+            .order_by_desc(document::Column::Id)
+            .one(self.db())
+            .await?)
+    }
+
+    /// A cached serviceability answer that has not expired at `at`.
+    pub async fn cached_rates(&self, key: &RateKey, at: DateTime<Utc>) -> Result<Option<rate_cache::Model>> {
+        Ok(self.cached_rates_any_age(key).await?.filter(|r| r.expires_at > at))
+    }
+
+    /// The cached answer whatever its age (served, marked stale, when Shiprocket fails).
+    pub async fn cached_rates_any_age(&self, key: &RateKey) -> Result<Option<rate_cache::Model>> {
+        Ok(rate_cache::Entity::find()
+            .filter(rate_cache::Column::PickupPincode.eq(&key.pickup_pincode))
+            .filter(rate_cache::Column::DeliveryPincode.eq(&key.delivery_pincode))
+            .filter(rate_cache::Column::WeightSlabGrams.eq(key.weight_slab_grams))
+            .filter(rate_cache::Column::Cod.eq(key.cod))
+            .one(self.db())
+            .await?)
+    }
+
+    /// Stores (or replaces) the answer for a key.
+    pub async fn put_rates(&self, key: &RateKey, response: &str, ttl: std::time::Duration) -> Result<()> {
+        let at = now();
+        let expires = at + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(15));
+        rate_cache::Entity::insert(rate_cache::ActiveModel {
+            pickup_pincode: Set(key.pickup_pincode.clone()),
+            delivery_pincode: Set(key.delivery_pincode.clone()),
+            weight_slab_grams: Set(key.weight_slab_grams),
+            cod: Set(key.cod),
+            response: Set(response.to_owned()),
+            fetched_at: Set(at),
+            expires_at: Set(expires),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([
+                rate_cache::Column::PickupPincode,
+                rate_cache::Column::DeliveryPincode,
+                rate_cache::Column::WeightSlabGrams,
+                rate_cache::Column::Cod,
+            ])
+            .update_columns([
+                rate_cache::Column::Response,
+                rate_cache::Column::FetchedAt,
+                rate_cache::Column::ExpiresAt,
+            ])
+            .to_owned(),
+        )
+        .exec(self.db())
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a received webhook once per dedupe key (AWB, status, timestamp).
+    pub async fn inbox_webhook(&self, dedupe_key: &str, awb: &str, payload: &str) -> Result<Once> {
+        let r = webhook_inbox::Entity::insert(webhook_inbox::ActiveModel {
+            dedupe_key: Set(dedupe_key.to_owned()),
+            awb: Set(awb.to_owned()),
+            payload: Set(payload.to_owned()),
+            received_at: Set(now()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([webhook_inbox::Column::DedupeKey])
+        .exec(self.db())
+        .await?;
+        Ok(once(r))
+    }
+
+    pub async fn webhook(&self, id: i64) -> Result<Option<webhook_inbox::Model>> {
+        Ok(webhook_inbox::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// Records the outcome of applying a webhook.
+    pub async fn mark_webhook_processed(&self, id: i64, error: Option<&str>) -> Result<()> {
+        webhook_inbox::Entity::update_many()
+            .col_expr(webhook_inbox::Column::ProcessedAt, Expr::value(Some(now())))
+            .col_expr(webhook_inbox::Column::Error, Expr::value(error.map(str::to_owned)))
+            .filter(webhook_inbox::Column::Id.eq(id))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Queues a notification once per (shipment, kind): a retried job finds it already there.
+    pub async fn queue_notification(&self, shipment_id: i64, kind: &str, recipient_masked: &str) -> Result<Once> {
+        let r = notification::Entity::insert(notification::ActiveModel {
+            shipment_id: Set(shipment_id),
+            kind: Set(kind.to_owned()),
+            recipient: Set(recipient_masked.to_owned()),
+            status: Set("pending".into()),
+            created_at: Set(now()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([notification::Column::ShipmentId, notification::Column::Kind])
+        .exec(self.db())
+        .await?;
+        Ok(once(r))
+    }
+
+    /// Marks a notification sent (or failed with `error`).
+    pub async fn mark_notification(&self, id: i64, error: Option<&str>) -> Result<()> {
+        let (status, sent_at) = match error {
+            None => ("sent", Some(now())),
+            Some(_) => ("failed", None),
+        };
+        notification::Entity::update_many()
+            .col_expr(notification::Column::Status, Expr::value(status))
+            .col_expr(notification::Column::SentAt, Expr::value(sent_at))
+            .col_expr(notification::Column::Error, Expr::value(error.map(str::to_owned)))
+            .filter(notification::Column::Id.eq(id))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn notifications(&self, shipment_id: i64) -> Result<Vec<notification::Model>> {
+        Ok(notification::Entity::find()
+            .filter(notification::Column::ShipmentId.eq(shipment_id))
+            .order_by_asc(notification::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Records a customer return request once per channel return id.
+    pub async fn request_return(&self, shipment_id: i64, channel_return_id: &str, reason: &str) -> Result<Once> {
+        let at = now();
+        let r = return_request::Entity::insert(return_request::ActiveModel {
+            shipment_id: Set(shipment_id),
+            channel_return_id: Set(channel_return_id.to_owned()),
+            reason: Set(reason.to_owned()),
+            status: Set("requested".into()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([return_request::Column::ChannelReturnId])
+        .exec(self.db())
+        .await?;
+        Ok(once(r))
+    }
+
+    /// Records an NDR decision to send to Shiprocket.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request_ndr_action(
+        &self,
+        shipment_id: i64,
+        action: &str,
+        comments: &str,
+        deferred_date: Option<NaiveDate>,
+        new_phone: Option<&str>,
+        new_address: Option<&str>,
+        requested_by: &str,
+    ) -> Result<i64> {
+        let row = ndr_action::ActiveModel {
+            shipment_id: Set(shipment_id),
+            action: Set(action.to_owned()),
+            comments: Set(comments.to_owned()),
+            deferred_date: Set(deferred_date),
+            new_phone: Set(new_phone.map(str::to_owned)),
+            new_address: Set(new_address.map(str::to_owned)),
+            requested_by: Set(requested_by.to_owned()),
+            status: Set("pending".into()),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await?;
+        Ok(row.id)
+    }
+
+    /// Appends to the audit log (who did what to which entity).
+    pub async fn audit(
+        &self,
+        entity: &str,
+        entity_id: i64,
+        action: &str,
+        actor: &str,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        audit_log::ActiveModel {
+            entity: Set(entity.to_owned()),
+            entity_id: Set(entity_id),
+            action: Set(action.to_owned()),
+            actor: Set(actor.to_owned()),
+            details: Set(details.to_string()),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn audit_trail(&self, entity: &str, entity_id: i64) -> Result<Vec<audit_log::Model>> {
+        Ok(audit_log::Entity::find()
+            .filter(audit_log::Column::Entity.eq(entity))
+            .filter(audit_log::Column::EntityId.eq(entity_id))
+            .order_by_asc(audit_log::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+}
