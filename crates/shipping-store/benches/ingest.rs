@@ -41,7 +41,7 @@ fn order(id: String) -> NewOrder {
 async fn per_second<F, Fut>(f: F) -> f64
 where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
+    Fut: Future<Output = ()> + Send,
 {
     let f = Arc::new(f);
     let counter = Arc::new(AtomicU64::new(0));
