@@ -4,6 +4,7 @@
 
 pub mod entities;
 mod ingest;
+pub mod jobs;
 mod outbox;
 mod queries;
 mod records;
