@@ -1,0 +1,3 @@
+//! `shipping-worker`: runs every job that talks to Shiprocket.
+
+pub mod queue;

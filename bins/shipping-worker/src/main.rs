@@ -1,0 +1,3 @@
+fn main() -> anyhow::Result<()> {
+    anyhow::bail!("shipping-worker: not wired yet (see the open issue)")
+}
