@@ -1,3 +1,17 @@
 //! `shipping-worker`: runs every job that talks to Shiprocket.
+//!
+//! - [`jobs`]: one file per job, all registered in [`jobs::dispatch`]; every handler is
+//!   idempotent (jobs arrive at least once).
+//! - [`context::Context`]: store, Shiprocket client, settings — built once, handed to every job.
+//! - [`queue`]: where jobs wait (apalis: Redis in production, SQLite embedded) and the retry
+//!   decision by error class ([`queue::JobFailure`]).
+//! - [`runner`]: the same jobs run in-process from the outbox (tests, and watching a chain).
 
+pub mod context;
+pub mod failure;
+pub mod handler;
+pub mod jobs;
+pub mod progress;
 pub mod queue;
+pub mod runner;
+pub mod shiprocket;

@@ -1,6 +1,7 @@
 //! One sea-orm entity per table; the schema itself lives in `migrations/`.
 
 pub mod audit_log;
+pub mod dead_job;
 pub mod document;
 pub mod ndr_action;
 pub mod notification;

@@ -1,0 +1,51 @@
+//! What every job gets: the store, the Shiprocket client, and the settings. Built once per
+//! process (crates.io's "environment").
+
+use shipping_domain::{PackageDefaults, Preference};
+use shipping_store::Store;
+use shiprocket_client::Client;
+use std::time::Duration;
+
+/// Worker settings that change what jobs do (documented with their defaults in the config).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Nickname of the Shiprocket pickup location orders ship from.
+    pub pickup_location: String,
+    /// After sync: choose a courier, assign the AWB, fetch the label, schedule the pickup.
+    pub auto_ship: bool,
+    pub courier_preference: Preference,
+    pub package_defaults: PackageDefaults,
+    /// A failed sync is retried by the cron after this long.
+    pub failed_sync_retry: Duration,
+    /// Shipments that got a webhook more recently than this are not polled.
+    pub webhook_quiet_period: Duration,
+    /// At most this many re-ships under new channel ids for one shipment.
+    pub max_reships: u32,
+    /// How many couriers to try when Shiprocket refuses one.
+    pub max_courier_attempts: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            pickup_location: "Primary WH".into(),
+            auto_ship: true,
+            courier_preference: Preference::Cost,
+            package_defaults: PackageDefaults::default(),
+            failed_sync_retry: Duration::from_secs(30 * 60),
+            webhook_quiet_period: Duration::from_secs(2 * 3600),
+            max_reships: 3,
+            max_courier_attempts: 3,
+        }
+    }
+}
+
+/// Handed to every job.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub store: Store,
+    pub shiprocket: Client,
+    /// Downloads label PDFs from the URLs Shiprocket returns.
+    pub http: reqwest::Client,
+    pub settings: Settings,
+}

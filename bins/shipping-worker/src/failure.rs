@@ -1,0 +1,48 @@
+//! Failures by class: what a Shiprocket or store error means for the job that met it.
+
+use crate::queue::JobFailure;
+use shiprocket_client::Error as Api;
+use std::time::Duration;
+
+/// Shiprocket errors → retry decision. Validation, not-found and the like are permanent; rate
+/// limits wait as told; server, network and timeouts retry with the queue's backoff.
+pub fn from_api(e: &Api) -> JobFailure {
+    match e {
+        Api::RateLimited { retry_after } => {
+            JobFailure::Retry { after: Some(retry_after.unwrap_or(Duration::from_secs(30))), reason: e.to_string() }
+        }
+        _ if e.is_retryable() => JobFailure::Retry { after: None, reason: e.to_string() },
+        // A refused login may be fixed by rotating credentials; keep trying, slowly.
+        Api::Auth { .. } => JobFailure::Retry { after: Some(Duration::from_secs(300)), reason: e.to_string() },
+        _ => JobFailure::Permanent { reason: e.to_string() },
+    }
+}
+
+/// Store errors are retried: a database hiccup should not lose a job.
+pub fn from_store(e: &shipping_store::StoreError) -> JobFailure {
+    match e {
+        shipping_store::StoreError::Invalid(_) => JobFailure::Permanent { reason: e.to_string() },
+        _ => JobFailure::Retry { after: None, reason: e.to_string() },
+    }
+}
+
+pub fn permanent(reason: impl Into<String>) -> JobFailure {
+    JobFailure::Permanent { reason: reason.into() }
+}
+
+/// `?` on store results inside jobs.
+pub trait StoreResultExt<T> {
+    fn job(self) -> Result<T, JobFailure>;
+}
+
+impl<T> StoreResultExt<T> for Result<T, shipping_store::StoreError> {
+    fn job(self) -> Result<T, JobFailure> {
+        self.map_err(|e| from_store(&e))
+    }
+}
+
+impl<T> StoreResultExt<T> for Result<T, sea_orm::DbErr> {
+    fn job(self) -> Result<T, JobFailure> {
+        self.map_err(|e| JobFailure::Retry { after: None, reason: format!("database: {e}") })
+    }
+}

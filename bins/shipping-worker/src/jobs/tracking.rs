@@ -1,0 +1,134 @@
+//! Tracking: `apply_webhook` (one stored webhook) and `refresh_tracking` (a batch polled through
+//! the multi-AWB endpoint). Both go through the store's dedupe and forward-only merge; a change
+//! of state queues the customer's notification once.
+
+use crate::context::Context;
+use crate::failure::{self, StoreResultExt};
+use crate::queue::JobFailure;
+use chrono::{DateTime, FixedOffset, Utc};
+use shipping_domain::{Awb, RawStatus, ShipmentState, TrackingEvent, pick_status};
+use shipping_store::jobs::{ApplyWebhookV1, Job, SendNotificationV1, ShipmentBatchV1};
+use shipping_store::{EventSource, Once, RecordedEvent};
+use shiprocket_client::endpoints::tracking::{MAX_AWBS_PER_TRACK_CALL, TrackAwbs, TrackingActivity};
+use shiprocket_client::webhook::TrackingWebhook;
+
+/// The customer e-mail each state change deserves, if any.
+pub fn notification_for(state: ShipmentState) -> Option<&'static str> {
+    match state {
+        ShipmentState::PickedUp | ShipmentState::InTransit => Some("shipped"),
+        ShipmentState::OutForDelivery => Some("out_for_delivery"),
+        ShipmentState::Delivered => Some("delivered"),
+        ShipmentState::Ndr { .. } => Some("ndr"),
+        _ => None,
+    }
+}
+
+async fn after_change(ctx: &Context, recorded: &RecordedEvent) -> Result<(), JobFailure> {
+    if !recorded.changed() {
+        return Ok(());
+    }
+    if let Some(kind) = notification_for(recorded.to)
+        && let Once::New(id) = ctx.store.queue_notification(recorded.shipment_id, kind, "customer").await.job()?
+    {
+        ctx.store
+            .enqueue(ctx.store.db(), &Job::SendNotification(SendNotificationV1 { notification_id: id }))
+            .await
+            .job()?;
+    }
+    Ok(())
+}
+
+fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
+    t.with_timezone(&Utc)
+}
+
+pub async fn apply_webhook(ctx: &Context, job: &ApplyWebhookV1) -> Result<(), JobFailure> {
+    let Some(row) = ctx.store.webhook(job.inbox_id).await.job()? else {
+        return Err(failure::permanent(format!("webhook {} is not in the inbox", job.inbox_id)));
+    };
+    if row.processed_at.is_some() {
+        return Ok(());
+    }
+    let hook = match TrackingWebhook::parse(row.payload.as_bytes()) {
+        Ok(h) => h,
+        Err(e) => {
+            ctx.store.mark_webhook_processed(row.id, Some(&e.to_string())).await.job()?;
+            return Err(failure::permanent(format!("webhook {}: {e}", row.id)));
+        }
+    };
+    let status = pick_status(
+        hook.shipment_status_id,
+        hook.current_status_id,
+        hook.shipment_status.as_deref().or(hook.current_status.as_deref()),
+    );
+    let (Some(status), Some(at), Ok(awb)) = (status, hook.current_timestamp, Awb::parse(&hook.awb)) else {
+        ctx.store.mark_webhook_processed(row.id, Some("no status, time or AWB")).await.job()?;
+        return Ok(());
+    };
+    let event = TrackingEvent::new(Some(awb), status, utc(at));
+    let label = hook.current_status.clone().unwrap_or_default();
+    let recorded = match ctx.store.record_tracking_event(&event, &label, None, None, EventSource::Webhook).await {
+        Ok(r) => r,
+        // A webhook for a shipment we do not know (another channel's, or before our AWB is
+        // recorded): keep it processed with the reason; the poll reconciles ours.
+        Err(shipping_store::StoreError::NotFound(reason)) => {
+            ctx.store.mark_webhook_processed(row.id, Some(&reason)).await.job()?;
+            return Ok(());
+        }
+        Err(e) => return Err(failure::from_store(&e)),
+    };
+    after_change(ctx, &recorded).await?;
+    ctx.store.mark_webhook_processed(row.id, None).await.job()?;
+    Ok(())
+}
+
+fn activity_event(awb: &Awb, a: &TrackingActivity) -> Option<TrackingEvent> {
+    let status = a
+        .status_code
+        .map(RawStatus::Shipment)
+        .or_else(|| a.status_label.as_ref().map(|l| RawStatus::Label(l.clone())))?;
+    Some(TrackingEvent::new(Some(awb.clone()), status, utc(a.at)))
+}
+
+pub async fn refresh(ctx: &Context, job: &ShipmentBatchV1) -> Result<(), JobFailure> {
+    let mut by_awb = Vec::new();
+    for id in &job.shipment_ids {
+        if let Some(s) = ctx.store.shipment(*id).await.job()?
+            && let Some(awb) = s.awb
+        {
+            by_awb.push((awb, s.id));
+        }
+    }
+    for chunk in by_awb.chunks(MAX_AWBS_PER_TRACK_CALL) {
+        let awbs: Vec<String> = chunk.iter().map(|(a, _)| a.clone()).collect();
+        let answer = ctx.shiprocket.send(&TrackAwbs { awbs }).await.map_err(|e| failure::from_api(&e))?;
+        for (awb_text, tracking) in &answer.found {
+            let Ok(awb) = Awb::parse(awb_text) else { continue };
+            // Oldest first, so notifications follow the parcel's order.
+            for a in tracking.activities.iter().rev() {
+                let Some(event) = activity_event(&awb, a) else { continue };
+                let label = a.status_label.clone().unwrap_or_default();
+                let recorded = ctx
+                    .store
+                    .record_tracking_event(&event, &label, a.location.as_deref(), Some(&a.activity), EventSource::Poll)
+                    .await
+                    .job()?;
+                after_change(ctx, &recorded).await?;
+            }
+        }
+        let ids: Vec<i64> = chunk.iter().map(|(_, id)| *id).collect();
+        ctx.store.mark_polled(&ids, Utc::now()).await.job()?;
+    }
+    Ok(())
+}
+
+/// The 2-hourly cron: enqueue refresh batches for the shipments that need it (an AWB, not
+/// terminal, no recent webhook or poll).
+pub async fn plan_refresh(ctx: &Context, limit: u64) -> Result<usize, JobFailure> {
+    let due = ctx.store.shipments_due_for_refresh(Utc::now(), ctx.settings.webhook_quiet_period, limit).await.job()?;
+    for chunk in due.chunks(MAX_AWBS_PER_TRACK_CALL) {
+        let job = Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: chunk.iter().map(|s| s.id).collect() });
+        ctx.store.enqueue(ctx.store.db(), &job).await.job()?;
+    }
+    Ok(due.len())
+}

@@ -1,0 +1,305 @@
+//! The job chain against the simulator and a real store, run in-process from the outbox:
+//! exactly-once sync under faults, validation failures and their retry, the cancelled-order
+//! trap, and tracking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Duration;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::json;
+use shipping_store::{IngestOutcome, NewOrder, Store, StoreConfig};
+use shipping_worker::context::{Context, Settings};
+use shipping_worker::handler::Handler;
+use shipping_worker::runner::{Drained, drain};
+use shiprocket_client::{Client, ClientConfig, Credentials, Secret};
+use shiprocket_sim::{CancelledOrderMode, DuplicateOrderMode, FaultKind, FaultRule, SimConfig, Simulator};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+fn unique(tag: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "w_{tag}_{}_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+struct Harness {
+    sim: Simulator,
+    ctx: Context,
+    handler: Handler,
+    schema: Option<String>,
+}
+
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn pg_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl Harness {
+    async fn start(backend: Backend, sim_config: SimConfig, settings: Settings) -> Harness {
+        let sim = Simulator::start(sim_config).await.unwrap();
+        let (config, schema) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join("shipping-worker-tests");
+                std::fs::create_dir_all(&dir).unwrap();
+                (StoreConfig::new(format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique("jobs"))), None)
+            }
+            Backend::Postgres => {
+                let schema = unique("jobs").to_lowercase();
+                let admin = Database::connect(pg_url()).await.unwrap();
+                admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
+                let mut c = StoreConfig::new(pg_url());
+                c.schema = Some(schema.clone());
+                (c, Some(schema))
+            }
+        };
+        let store = Store::connect(&config).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut client_config = ClientConfig::new(
+            sim.base_url().parse().unwrap(),
+            Credentials { email: "api-user@example-store.in".into(), password: Secret::new("sim") },
+        );
+        client_config.requests_per_second = 1000;
+        client_config.rate_limit_burst = 1000;
+        // Keep the client's own server retries short: the queue retries too.
+        client_config.retry.server.initial_delay_ms = 5;
+        client_config.retry.server.max_delay_ms = 20;
+        let ctx =
+            Context { store, shiprocket: Client::new(client_config).unwrap(), http: reqwest::Client::new(), settings };
+        Harness { sim, handler: Handler { ctx: ctx.clone() }, ctx, schema }
+    }
+
+    async fn ingest(&self, id: &str, pincode: &str, cod: bool) -> i64 {
+        let payment = if cod { json!({"method": "cod", "amount": 99_800}) } else { json!({"method": "prepaid"}) };
+        let order = json!({
+            "id": id,
+            "placed_at": "2025-01-14T05:50:00Z",
+            "items": [{"sku": "TSH-BLU-M", "name": "Cotton T-Shirt Blue M", "units": 2, "unit_price": 49_900, "tax_percent": 5.0, "hsn": "610910"}],
+            "customer": {"email": "asha.verma@example.com", "phone": "9800000001"},
+            "billing": {"first_name": "Asha", "last_name": "Verma", "line1": "Flat 12, Lotus Apartments", "city": "Bengaluru", "state": "Karnataka", "pincode": pincode},
+            "payment": payment,
+        });
+        let parsed: shipping_domain::ShopOrder = serde_json::from_value(order.clone()).expect("a valid shop order");
+        let outcome = self
+            .ctx
+            .store
+            .ingest_order(NewOrder {
+                shop_order_id: id.into(),
+                payload: serde_json::to_value(&parsed).unwrap(),
+                payment_method: if cod { "cod".into() } else { "prepaid".into() },
+                cod_amount_paise: if cod { 99_800 } else { 0 },
+                total_paise: 99_800,
+                items: vec![],
+                channel_order_id: id.into(),
+                tracking_token: unique("tok"),
+                outbox_kind: "sync_order".into(),
+                outbox_payload: json!({"type": "sync_order"}),
+            })
+            .await
+            .unwrap();
+        match outcome {
+            IngestOutcome::Created { shipment_id, .. } => shipment_id,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    async fn drain(&self, max_attempts: u32) -> Drained {
+        drain(&self.ctx.store, &self.handler, max_attempts, 200).await.unwrap()
+    }
+
+    async fn shipment(&self, id: i64) -> shipping_store::entities::shipment::Model {
+        self.ctx.store.shipment(id).await.unwrap().unwrap()
+    }
+
+    async fn cleanup(self) {
+        if let Some(schema) = self.schema {
+            self.ctx.store.db().clone().close().await.ok();
+            let admin = Database::connect(pg_url()).await.unwrap();
+            admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn paid_order_goes_to_awb_label_and_pickup() {
+    let h = Harness::start(Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let id = h.ingest("W-1", "560001", true).await;
+
+    let drained = h.drain(5).await;
+
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    let s = h.shipment(id).await;
+    assert_eq!((s.sync_status.as_str(), s.state.as_str()), ("synced", "pickup_scheduled"));
+    assert!(s.awb.is_some() && s.courier_id.is_some() && s.sr_order_id.is_some());
+    let label = h.ctx.store.latest_document(id, "label").await.unwrap().unwrap();
+    assert!(label.content.starts_with(b"%PDF"));
+    assert_eq!(h.sim.counters().orders_created["W-1"], 1);
+    let sim_state = h.sim.state();
+    assert_eq!(sim_state["shipments"][0]["status"], "PICKUP SCHEDULED");
+    h.cleanup().await;
+}
+
+async fn faults_make_exactly_one_order_each(backend: Backend, mode: DuplicateOrderMode) {
+    let mut sim_config = SimConfig { seed: 11, ..SimConfig::default() };
+    sim_config.modes.duplicate_order = mode;
+    let h = Harness::start(backend, sim_config, Settings { auto_ship: false, ..Settings::default() }).await;
+    h.sim.add_fault(FaultRule {
+        endpoint: "*".into(),
+        kind: FaultKind::Status { status: 503 },
+        probability: 0.2,
+        times: None,
+    });
+    h.sim.add_fault(FaultRule {
+        endpoint: "orders/create/adhoc".into(),
+        kind: FaultKind::CommitThenDrop,
+        probability: 0.3,
+        times: None,
+    });
+    h.sim.add_fault(FaultRule {
+        endpoint: "orders".into(),
+        kind: FaultKind::RateLimited { retry_after_secs: Some(0) },
+        probability: 0.1,
+        times: None,
+    });
+    let ids: Vec<i64> = {
+        let mut v = Vec::new();
+        for i in 0..20 {
+            v.push(h.ingest(&format!("F-{i}"), "560001", false).await);
+        }
+        v
+    };
+
+    let drained = h.drain(20).await;
+
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    for id in ids {
+        assert_eq!(h.shipment(id).await.sync_status, "synced");
+    }
+    let created = h.sim.counters().orders_created;
+    assert_eq!(created.len(), 20);
+    assert!(created.values().all(|n| *n == 1), "exactly one Shiprocket order per shop order: {created:?}");
+    assert!(h.sim.counters().faults_injected > 5, "the faults really happened");
+    h.cleanup().await;
+}
+
+#[tokio::test]
+async fn faults_and_lost_answers_still_make_one_order_each_return_existing() {
+    faults_make_exactly_one_order_each(Backend::Sqlite, DuplicateOrderMode::ReturnExisting).await;
+}
+
+#[tokio::test]
+async fn faults_and_lost_answers_still_make_one_order_each_reject_422() {
+    faults_make_exactly_one_order_each(Backend::Sqlite, DuplicateOrderMode::Reject422).await;
+}
+
+#[tokio::test]
+async fn faults_and_lost_answers_still_make_one_order_each_on_postgres() {
+    faults_make_exactly_one_order_each(Backend::Postgres, DuplicateOrderMode::Reject422).await;
+}
+
+#[tokio::test]
+async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fixed() {
+    let bad = Settings { pickup_location: "No Such WH".into(), auto_ship: false, ..Settings::default() };
+    let mut h = Harness::start(Backend::Sqlite, SimConfig::default(), bad).await;
+    let id = h.ingest("V-1", "560001", false).await;
+
+    let drained = h.drain(5).await;
+
+    assert_eq!(drained.dead.len(), 1, "{drained:?}");
+    let s = h.shipment(id).await;
+    assert_eq!((s.sync_status.as_str(), s.state.as_str(), s.sync_attempts), ("failed", "sync_failed", 1), "tried once");
+    assert!(s.sync_error.unwrap().to_lowercase().contains("wrong pickup location"), "Shiprocket's message is kept");
+    assert_eq!(h.sim.counters().calls.get("orders/create/adhoc"), Some(&1));
+    assert_eq!(h.ctx.store.notifications(id).await.unwrap()[0].kind, "admin_sync_failed");
+    assert_eq!(h.ctx.store.dead_jobs().await.unwrap().len(), 1);
+
+    // The data is fixed; the cron finds the failed sync once its retry time has come.
+    h.ctx.settings.pickup_location = "Primary WH".into();
+    h.handler.ctx.settings.pickup_location = "Primary WH".into();
+    shipping_worker::progress::update(&h.ctx.store, id, |a| {
+        a.next_sync_at = sea_orm::ActiveValue::Set(Some(chrono::Utc::now() - Duration::minutes(1)));
+    })
+    .await
+    .unwrap();
+    assert_eq!(shipping_worker::jobs::sync_order::retry_failed(&h.ctx, 10).await.unwrap(), 1);
+    h.drain(5).await;
+    assert_eq!(h.shipment(id).await.sync_status, "synced");
+    assert_eq!(h.sim.counters().orders_created["V-1"], 1);
+    h.cleanup().await;
+}
+
+async fn cancelled_trap(mode: CancelledOrderMode) {
+    let mut sim_config = SimConfig::default();
+    sim_config.modes.cancelled_order = mode;
+    let h = Harness::start(Backend::Sqlite, sim_config, Settings { auto_ship: false, ..Settings::default() }).await;
+    let id = h.ingest("C-1", "560001", false).await;
+    h.drain(5).await;
+    let first = h.shipment(id).await;
+    // The order is cancelled in Shiprocket's panel; the shop asks us to ship it again.
+    h.ctx
+        .shiprocket
+        .send(&shiprocket_client::endpoints::orders::CancelOrders { ids: vec![first.sr_order_id.unwrap() as u64] })
+        .await
+        .unwrap();
+    shipping_worker::progress::update(&h.ctx.store, id, |a| {
+        a.sync_status = sea_orm::ActiveValue::Set("pending".into())
+    })
+    .await
+    .unwrap();
+    h.ctx
+        .store
+        .enqueue(
+            h.ctx.store.db(),
+            &shipping_store::jobs::Job::SyncOrder(shipping_store::jobs::SyncOrderV1 {
+                order_id: first.order_id,
+                shipment_id: id,
+            }),
+        )
+        .await
+        .unwrap();
+
+    let drained = h.drain(5).await;
+
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    let s = h.shipment(id).await;
+    assert_eq!((s.channel_order_id.as_str(), s.reship_attempt, s.sync_status.as_str()), ("C-1-R1", 1, "synced"));
+    assert_ne!(s.sr_order_id, first.sr_order_id);
+    let created = h.sim.counters().orders_created;
+    assert_eq!((created["C-1"], created["C-1-R1"]), (1, 1), "exactly one new Shiprocket order, under the new id");
+    let trail = h.ctx.store.audit_trail("shipment", id).await.unwrap();
+    assert!(trail.iter().any(|a| a.action == "reship" && a.details.contains("C-1-R1")), "the new id is recorded");
+    h.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_says_422() {
+    cancelled_trap(CancelledOrderMode::Reject422).await;
+}
+
+#[tokio::test]
+async fn a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_returns_it() {
+    cancelled_trap(CancelledOrderMode::ReturnCancelled).await;
+}
+
+#[tokio::test]
+async fn tracking_refresh_moves_shipments_and_notifies_once() {
+    let h = Harness::start(Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let id = h.ingest("T-1", "560001", false).await;
+    h.drain(5).await;
+    h.sim.advance(Duration::hours(40)).await;
+
+    assert_eq!(shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap(), 1);
+    h.drain(5).await;
+
+    let s = h.shipment(id).await;
+    assert_eq!(s.state, "delivered");
+    let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["shipped", "out_for_delivery", "delivered"]);
+    assert_eq!(shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "delivered is not polled");
+    h.cleanup().await;
+}

@@ -1,0 +1,56 @@
+//! Dead letters: record, list, replay.
+
+use crate::entities::dead_job;
+use crate::jobs::Job;
+use crate::{Result, Store, StoreError, now};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+impl Store {
+    /// Keeps a job that will not be tried again, with why.
+    pub async fn record_dead_job(&self, job: &Job, attempts: u32, error: &str) -> Result<i64> {
+        let row = dead_job::ActiveModel {
+            kind: Set(job.kind().to_owned()),
+            payload: Set(job.to_payload()?),
+            attempts: Set(i32::try_from(attempts).unwrap_or(i32::MAX)),
+            error: Set(error.to_owned()),
+            created_at: Set(now()),
+            replayed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await?;
+        Ok(row.id)
+    }
+
+    /// Dead jobs not replayed yet, newest first.
+    pub async fn dead_jobs(&self) -> Result<Vec<dead_job::Model>> {
+        Ok(dead_job::Entity::find()
+            .filter(dead_job::Column::ReplayedAt.is_null())
+            .order_by_desc(dead_job::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Puts a dead job back through the outbox (once: a replayed row is not replayed again).
+    pub async fn replay_dead_job(&self, id: i64) -> Result<Job> {
+        let txn = self.begin_write().await?;
+        let updated = dead_job::Entity::update_many()
+            .col_expr(dead_job::Column::ReplayedAt, Expr::value(Some(now())))
+            .filter(dead_job::Column::Id.eq(id))
+            .filter(dead_job::Column::ReplayedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(StoreError::NotFound(format!("dead job {id} (or it was replayed already)")));
+        }
+        let row = dead_job::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("dead job {id}")))?;
+        let job = Job::from_payload(&row.payload)?;
+        self.enqueue(&txn, &job).await?;
+        txn.commit().await?;
+        Ok(job)
+    }
+}
