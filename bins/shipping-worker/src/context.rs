@@ -23,6 +23,14 @@ pub struct Settings {
     pub max_reships: u32,
     /// How many couriers to try when Shiprocket refuses one.
     pub max_courier_attempts: usize,
+    /// The shop's name in e-mails.
+    pub shop_name: String,
+    /// Sender of every e-mail.
+    pub mail_from: String,
+    /// Where admin alerts (failed syncs) go.
+    pub admin_email: String,
+    /// Base of the customer tracking links (`{base}/track/{token}`).
+    pub public_base_url: String,
 }
 
 impl Default for Settings {
@@ -36,6 +44,10 @@ impl Default for Settings {
             webhook_quiet_period: Duration::from_secs(2 * 3600),
             max_reships: 3,
             max_courier_attempts: 3,
+            shop_name: "Example Store".into(),
+            mail_from: "Example Store <shipping@example-store.in>".into(),
+            admin_email: "ops@example-store.in".into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -47,5 +59,6 @@ pub struct Context {
     pub shiprocket: Client,
     /// Downloads label PDFs from the URLs Shiprocket returns.
     pub http: reqwest::Client,
+    pub mailer: crate::mail::Mailer,
     pub settings: Settings,
 }

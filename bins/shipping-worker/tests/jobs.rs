@@ -29,6 +29,7 @@ struct Harness {
     ctx: Context,
     handler: Handler,
     schema: Option<String>,
+    outbox_dir: std::path::PathBuf,
 }
 
 enum Backend {
@@ -69,9 +70,15 @@ impl Harness {
         // Keep the client's own server retries short: the queue retries too.
         client_config.retry.server.initial_delay_ms = 5;
         client_config.retry.server.max_delay_ms = 20;
-        let ctx =
-            Context { store, shiprocket: Client::new(client_config).unwrap(), http: reqwest::Client::new(), settings };
-        Harness { sim, handler: Handler { ctx: ctx.clone() }, ctx, schema }
+        let outbox_dir = std::env::temp_dir().join("shipping-worker-tests").join(unique("mail"));
+        let ctx = Context {
+            store,
+            shiprocket: Client::new(client_config).unwrap(),
+            http: reqwest::Client::new(),
+            mailer: shipping_worker::mail::Mailer::Files(outbox_dir.clone()),
+            settings,
+        };
+        Harness { sim, handler: Handler { ctx: ctx.clone() }, ctx, schema, outbox_dir }
     }
 
     async fn ingest(&self, id: &str, pincode: &str, cod: bool) -> i64 {
@@ -114,6 +121,20 @@ impl Harness {
 
     async fn shipment(&self, id: i64) -> shipping_store::entities::shipment::Model {
         self.ctx.store.shipment(id).await.unwrap().unwrap()
+    }
+
+    /// The `.eml` files written so far, by file name.
+    fn emails(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = std::fs::read_dir(&self.outbox_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
     }
 
     async fn cleanup(self) {
@@ -216,6 +237,14 @@ async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fix
     assert!(s.sync_error.unwrap().to_lowercase().contains("wrong pickup location"), "Shiprocket's message is kept");
     assert_eq!(h.sim.counters().calls.get("orders/create/adhoc"), Some(&1));
     assert_eq!(h.ctx.store.notifications(id).await.unwrap()[0].kind, "admin_sync_failed");
+    let alert = h.emails();
+    assert_eq!(alert.len(), 1);
+    assert!(
+        alert[0].1.contains("To: ops@example-store.in")
+            && alert[0].1.contains("Subject: [Example Store] Shiprocket refused order V-1"),
+        "{}",
+        alert[0].1
+    );
     assert_eq!(h.ctx.store.dead_jobs().await.unwrap().len(), 1);
 
     // The data is fixed; the cron finds the failed sync once its retry time has come.
@@ -298,8 +327,21 @@ async fn tracking_refresh_moves_shipments_and_notifies_once() {
 
     let s = h.shipment(id).await;
     assert_eq!(s.state, "delivered");
-    let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
+    let notes = h.ctx.store.notifications(id).await.unwrap();
+    let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["shipped", "out_for_delivery", "delivered"]);
+    assert!(notes.iter().all(|n| n.status == "sent"));
+    let emails = h.emails();
+    assert_eq!(emails.len(), 3, "one e-mail per notification");
+    assert!(emails.iter().any(|(_, m)| m.contains("has been delivered") && m.contains("To: asha.verma@example.com")));
+    // The notify job delivered twice (at-least-once) still leaves one e-mail.
+    let again = shipping_store::jobs::Job::SendNotification(shipping_store::jobs::SendNotificationV1 {
+        notification_id: notes[2].id,
+    });
+    shipping_worker::jobs::dispatch(&h.ctx, &again, 2).await.unwrap();
+    h.ctx.store.mark_notification(notes[2].id, Some("pretend the mark was lost")).await.unwrap();
+    shipping_worker::jobs::dispatch(&h.ctx, &again, 3).await.unwrap();
+    assert_eq!(h.emails().len(), 3, "a retried notify job rewrites the same file");
     assert_eq!(shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "delivered is not polled");
     h.cleanup().await;
 }

@@ -4,6 +4,7 @@ pub mod assign_awb;
 pub mod cancel_shipment;
 pub mod generate_label;
 pub mod schedule_pickup;
+pub mod send_notification;
 pub mod sync_order;
 pub mod tracking;
 
@@ -23,7 +24,8 @@ pub async fn dispatch(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobF
         Job::CancelShipment(j) => cancel_shipment::run(ctx, j).await,
         Job::ApplyWebhook(j) => tracking::apply_webhook(ctx, j).await,
         Job::RefreshTracking(j) => tracking::refresh(ctx, j).await,
-        Job::GenerateManifest(_) | Job::NdrAction(_) | Job::CreateReturn(_) | Job::SendNotification(_) => {
+        Job::SendNotification(j) => send_notification::run(ctx, j).await,
+        Job::GenerateManifest(_) | Job::NdrAction(_) | Job::CreateReturn(_) => {
             // Not built yet (see the worker issue's closing note): fail loudly into the dead
             // letters rather than pretend.
             Err(JobFailure::Permanent { reason: format!("{} is not implemented yet", job.kind()) })

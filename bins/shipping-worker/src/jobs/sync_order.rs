@@ -186,7 +186,17 @@ async fn fail_sync(ctx: &Context, shipment_id: i64, failure: JobFailure) -> Resu
     })
     .await?;
     progress::advance(&ctx.store, shipment_id, ShipmentState::SyncFailed).await?;
-    ctx.store.queue_notification(shipment_id, "admin_sync_failed", "admin").await.job()?;
+    if let shipping_store::Once::New(id) =
+        ctx.store.queue_notification(shipment_id, "admin_sync_failed", "admin").await.job()?
+    {
+        ctx.store
+            .enqueue(
+                ctx.store.db(),
+                &Job::SendNotification(shipping_store::jobs::SendNotificationV1 { notification_id: id }),
+            )
+            .await
+            .job()?;
+    }
     Err(failure)
 }
 

@@ -1,0 +1,53 @@
+//! `send_notification`: render and send one queued e-mail, once. The notification row (unique
+//! per shipment and kind) is the promise; `sent` is recorded after the send.
+
+use crate::context::Context;
+use crate::failure::{self, StoreResultExt};
+use crate::mail::Email;
+use crate::queue::JobFailure;
+use crate::templates::{Facts, render};
+use sea_orm::EntityTrait;
+use shipping_domain::ShopOrder;
+use shipping_store::entities::{notification, order};
+use shipping_store::jobs::SendNotificationV1;
+
+pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailure> {
+    let db = ctx.store.db();
+    let Some(note) = notification::Entity::find_by_id(job.notification_id).one(db).await.job()? else {
+        return Err(failure::permanent(format!("notification {} does not exist", job.notification_id)));
+    };
+    if note.status == "sent" {
+        return Ok(());
+    }
+    let s = crate::progress::load(&ctx.store, note.shipment_id).await?;
+    let o = order::Entity::find_by_id(s.order_id)
+        .one(db)
+        .await
+        .job()?
+        .ok_or_else(|| failure::permanent("the shipment's order is missing"))?;
+    let shop_order: ShopOrder = serde_json::from_str(&o.payload)
+        .map_err(|e| failure::permanent(format!("stored order does not decode: {e}")))?;
+    let tracking_url = format!("{}/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
+    let facts = Facts {
+        shop_name: &ctx.settings.shop_name,
+        order_id: &o.shop_order_id,
+        first_name: &shop_order.billing.first_name,
+        tracking_url: &tracking_url,
+        courier: s.courier_name.as_deref(),
+        awb: s.awb.as_deref(),
+        sync_error: s.sync_error.as_deref(),
+    };
+    let Some(text) = render(&note.kind, &facts) else {
+        ctx.store.mark_notification(note.id, Some("no template for this kind")).await.job()?;
+        return Ok(());
+    };
+    let to = if note.kind.starts_with("admin_") {
+        ctx.settings.admin_email.clone()
+    } else {
+        shop_order.customer.email.as_ref().to_owned()
+    };
+    match ctx.mailer.send(&format!("notification-{}", note.id), &Email::new(&ctx.settings.mail_from, &to, text)).await {
+        Ok(()) => ctx.store.mark_notification(note.id, None).await.job(),
+        Err(reason) => Err(JobFailure::Retry { after: None, reason }),
+    }
+}
