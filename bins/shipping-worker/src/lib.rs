@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod mail;
 pub mod progress;
 pub mod queue;
+pub mod relay;
 pub mod runner;
 pub mod shiprocket;
 pub mod templates;

@@ -345,3 +345,42 @@ async fn tracking_refresh_moves_shipments_and_notifies_once() {
     assert_eq!(shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "delivered is not polled");
     h.cleanup().await;
 }
+
+#[tokio::test]
+async fn webhooks_apply_forward_only_and_duplicates_once() {
+    let h = Harness::start(Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let id = h.ingest("H-1", "560001", false).await;
+    h.drain(5).await;
+    let awb = h.shipment(id).await.awb.unwrap();
+    let hook = |status: &str, order_code: u32, shipment_code: u32, ts: &str| {
+        json!({"awb": awb, "current_status": status, "current_status_id": order_code, "shipment_status": status,
+               "shipment_status_id": shipment_code, "current_timestamp": ts, "order_id": "H-1", "scans": []})
+        .to_string()
+    };
+    let deliver = |payload: String| {
+        let store = h.ctx.store.clone();
+        async move {
+            let key = shiprocket_client::webhook::TrackingWebhook::parse(payload.as_bytes()).unwrap().dedupe_key();
+            if let shipping_store::Once::New(inbox_id) = store.inbox_webhook(&key, "x", &payload).await.unwrap() {
+                store
+                    .enqueue(
+                        store.db(),
+                        &shipping_store::jobs::Job::ApplyWebhook(shipping_store::jobs::ApplyWebhookV1 { inbox_id }),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    deliver(hook("OUT FOR DELIVERY", 19, 17, "16 01 2030 09:05:00")).await;
+    deliver(hook("OUT FOR DELIVERY", 19, 17, "16 01 2030 09:05:00")).await; // duplicate
+    deliver(hook("IN TRANSIT", 20, 18, "15 01 2030 22:40:12")).await; // older, arrives late
+    h.drain(5).await;
+
+    let s = h.shipment(id).await;
+    assert_eq!(s.state, "out_for_delivery", "the late in-transit event did not move it back");
+    assert_eq!(h.ctx.store.tracking_events(id).await.unwrap().len(), 2, "the duplicate is stored once");
+    let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["out_for_delivery"], "the older event changed nothing, so it notified nothing");
+    h.cleanup().await;
+}

@@ -9,9 +9,14 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 impl Store {
     /// Keeps a job that will not be tried again, with why.
     pub async fn record_dead_job(&self, job: &Job, attempts: u32, error: &str) -> Result<i64> {
+        self.record_dead_payload(job.kind(), &job.to_payload()?, attempts, error).await
+    }
+
+    /// Keeps a raw payload that will not be tried again (one that does not even decode).
+    pub async fn record_dead_payload(&self, kind: &str, payload: &str, attempts: u32, error: &str) -> Result<i64> {
         let row = dead_job::ActiveModel {
-            kind: Set(job.kind().to_owned()),
-            payload: Set(job.to_payload()?),
+            kind: Set(kind.to_owned()),
+            payload: Set(payload.to_owned()),
             attempts: Set(i32::try_from(attempts).unwrap_or(i32::MAX)),
             error: Set(error.to_owned()),
             created_at: Set(now()),
