@@ -2,6 +2,7 @@
 //! repository operations the API and the workers need. The same code runs on SQLite (the
 //! zero-setup default) and Postgres (production), chosen by the database URL.
 
+mod cleanup;
 mod dead_letters;
 pub mod entities;
 mod ingest;
@@ -11,6 +12,7 @@ mod queries;
 mod records;
 mod tracking;
 
+pub use cleanup::Cleaned;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
 pub use records::{Once, RateKey};

@@ -100,3 +100,30 @@ on_both_backends!(returns_and_ndr_actions, |ts: &TestStore| {
         assert!(ndr > 0);
     }
 });
+
+on_both_backends!(cleanup_removes_only_what_is_done, |ts: &TestStore| {
+    let store = ts.store.clone();
+    async move {
+        a_shipment(&store, "CLN-1").await;
+        a_shipment(&store, "CLN-2").await;
+        let claimed = store.claim_outbox(10, std::time::Duration::from_secs(60)).await.unwrap();
+        store.mark_dispatched(&[claimed[0].id]).await.unwrap();
+        let Once::New(done) = store.inbox_webhook("k1", "1", "{}").await.unwrap() else { panic!() };
+        store.inbox_webhook("k2", "1", "{}").await.unwrap();
+        store.mark_webhook_processed(done, None).await.unwrap();
+        let key = RateKey {
+            pickup_pincode: "411013".into(),
+            delivery_pincode: "560001".into(),
+            weight_slab_grams: 500,
+            cod: false,
+        };
+        store.put_rates(&key, "{}", std::time::Duration::from_secs(1)).await.unwrap();
+
+        let nothing_yet = store.cleanup(Utc::now() - Duration::days(1)).await.unwrap();
+        assert_eq!(nothing_yet, shipping_store::Cleaned::default());
+        let cleaned = store.cleanup(Utc::now() + Duration::minutes(1)).await.unwrap();
+        assert_eq!(cleaned, shipping_store::Cleaned { outbox: 1, webhooks: 1, rates: 1 });
+        assert_eq!(store.pending_outbox().await.unwrap(), 1, "the undispatched row stays");
+        assert!(store.webhook(done + 1).await.unwrap().is_some(), "the unprocessed webhook stays");
+    }
+});
