@@ -238,7 +238,7 @@ async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fix
     assert_eq!(h.sim.counters().calls.get("orders/create/adhoc"), Some(&1));
     assert_eq!(h.ctx.store.notifications(id).await.unwrap()[0].kind, "admin_sync_failed");
     let alert = h.emails();
-    assert_eq!(alert.len(), 1);
+    assert_eq!(alert.len(), 1, "the admin alert only; no confirmation for an order Shiprocket refused");
     assert!(
         alert[0].1.contains("To: ops@example-store.in")
             && alert[0].1.contains("Subject: [Example Store] Shiprocket refused order V-1"),
@@ -329,19 +329,19 @@ async fn tracking_refresh_moves_shipments_and_notifies_once() {
     assert_eq!(s.state, "delivered");
     let notes = h.ctx.store.notifications(id).await.unwrap();
     let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
-    assert_eq!(kinds, ["shipped", "out_for_delivery", "delivered"]);
+    assert_eq!(kinds, ["order_confirmed", "shipped", "out_for_delivery", "delivered"]);
     assert!(notes.iter().all(|n| n.status == "sent"));
     let emails = h.emails();
-    assert_eq!(emails.len(), 3, "one e-mail per notification");
+    assert_eq!(emails.len(), 4, "one e-mail per notification");
     assert!(emails.iter().any(|(_, m)| m.contains("has been delivered") && m.contains("To: asha.verma@example.com")));
     // The notify job delivered twice (at-least-once) still leaves one e-mail.
     let again = shipping_store::jobs::Job::SendNotification(shipping_store::jobs::SendNotificationV1 {
-        notification_id: notes[2].id,
+        notification_id: notes[3].id,
     });
     shipping_worker::jobs::dispatch(&h.ctx, &again, 2).await.unwrap();
-    h.ctx.store.mark_notification(notes[2].id, Some("pretend the mark was lost")).await.unwrap();
+    h.ctx.store.mark_notification(notes[3].id, Some("pretend the mark was lost")).await.unwrap();
     shipping_worker::jobs::dispatch(&h.ctx, &again, 3).await.unwrap();
-    assert_eq!(h.emails().len(), 3, "a retried notify job rewrites the same file");
+    assert_eq!(h.emails().len(), 4, "a retried notify job rewrites the same file");
     assert_eq!(shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "delivered is not polled");
     h.cleanup().await;
 }
@@ -381,6 +381,10 @@ async fn webhooks_apply_forward_only_and_duplicates_once() {
     assert_eq!(s.state, "out_for_delivery", "the late in-transit event did not move it back");
     assert_eq!(h.ctx.store.tracking_events(id).await.unwrap().len(), 2, "the duplicate is stored once");
     let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
-    assert_eq!(kinds, ["out_for_delivery"], "the older event changed nothing, so it notified nothing");
+    assert_eq!(
+        kinds,
+        ["order_confirmed", "out_for_delivery"],
+        "the older event changed nothing, so it notified nothing"
+    );
     h.cleanup().await;
 }

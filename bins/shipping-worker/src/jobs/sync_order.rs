@@ -164,6 +164,7 @@ async fn adopt(
     })
     .await?;
     progress::advance(&ctx.store, shipment_id, ShipmentState::Synced).await?;
+    notify(ctx, shipment_id, "order_confirmed", "customer").await?;
     if ctx.settings.auto_ship {
         ctx.store
             .enqueue(ctx.store.db(), &Job::AssignAwb(ShipmentJobV1 { shipment_id, courier_id: None }))
@@ -198,6 +199,20 @@ async fn fail_sync(ctx: &Context, shipment_id: i64, failure: JobFailure) -> Resu
             .job()?;
     }
     Err(failure)
+}
+
+/// Queues a notification (once per shipment and kind) and the job that sends it.
+async fn notify(ctx: &Context, shipment_id: i64, kind: &str, recipient: &str) -> Result<(), JobFailure> {
+    if let shipping_store::Once::New(id) = ctx.store.queue_notification(shipment_id, kind, recipient).await.job()? {
+        ctx.store
+            .enqueue(
+                ctx.store.db(),
+                &Job::SendNotification(shipping_store::jobs::SendNotificationV1 { notification_id: id }),
+            )
+            .await
+            .job()?;
+    }
+    Ok(())
 }
 
 /// Re-enqueues failed syncs whose retry time has come (the `retry_failed_syncs` cron).
