@@ -388,3 +388,62 @@ async fn webhooks_apply_forward_only_and_duplicates_once() {
     );
     h.cleanup().await;
 }
+
+#[tokio::test]
+async fn manifest_ndr_action_and_customer_return() {
+    // The simulator's clock jumps; ours does not: poll whatever was polled before.
+    let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
+    let h = Harness::start(Backend::Sqlite, SimConfig::default(), settings).await;
+    let delivered = h.ingest("M-1", "560001", false).await;
+    let ndr = h.ingest("M-2", "560077", false).await;
+    h.drain(5).await;
+
+    // Manifest for both (pickups are scheduled).
+    let enqueue = |job: shipping_store::jobs::Job| {
+        let store = h.ctx.store.clone();
+        async move { store.enqueue(store.db(), &job).await.unwrap() }
+    };
+    enqueue(shipping_store::jobs::Job::GenerateManifest(shipping_store::jobs::ShipmentBatchV1 {
+        shipment_ids: vec![delivered, ndr],
+    }))
+    .await;
+    assert!(h.drain(5).await.dead.is_empty());
+    for id in [delivered, ndr] {
+        assert!(h.ctx.store.latest_document(id, "manifest").await.unwrap().unwrap().content.starts_with(b"%PDF"));
+    }
+
+    // The NDR shipment fails delivery; the customer asks for a re-attempt.
+    h.sim.advance(Duration::hours(40)).await;
+    shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(ndr).await.state, "ndr");
+    let action = h
+        .ctx
+        .store
+        .request_ndr_action(ndr, "re-attempt", "Customer home tomorrow", None, None, None, "customer")
+        .await
+        .unwrap();
+    enqueue(shipping_store::jobs::Job::NdrAction(shipping_store::jobs::NdrActionV1 { ndr_action_id: action })).await;
+    assert!(h.drain(5).await.dead.is_empty());
+    h.sim.advance(Duration::hours(30)).await;
+    shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(ndr).await.state, "delivered", "re-attempted and delivered");
+    assert_eq!(h.shipment(delivered).await.state, "delivered");
+
+    // A customer return of the delivered order.
+    let shipping_store::Once::New(ret) =
+        h.ctx.store.request_return(delivered, "M-1-RET", "Size not as expected").await.unwrap()
+    else {
+        panic!()
+    };
+    enqueue(shipping_store::jobs::Job::CreateReturn(shipping_store::jobs::CreateReturnV1 { return_id: ret })).await;
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    assert_eq!(h.sim.counters().orders_created["M-1-RET"], 1);
+    let sim_state = h.sim.state();
+    let return_order =
+        sim_state["orders"].as_array().unwrap().iter().find(|o| o["channel_order_id"] == "M-1-RET").unwrap().clone();
+    assert_eq!(return_order["is_return"], true);
+    h.cleanup().await;
+}

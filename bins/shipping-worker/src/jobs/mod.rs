@@ -2,7 +2,10 @@
 
 pub mod assign_awb;
 pub mod cancel_shipment;
+pub mod create_return;
 pub mod generate_label;
+pub mod generate_manifest;
+pub mod ndr_action;
 pub mod schedule_pickup;
 pub mod send_notification;
 pub mod sync_order;
@@ -25,10 +28,8 @@ pub async fn dispatch(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobF
         Job::ApplyWebhook(j) => tracking::apply_webhook(ctx, j).await,
         Job::RefreshTracking(j) => tracking::refresh(ctx, j).await,
         Job::SendNotification(j) => send_notification::run(ctx, j).await,
-        Job::GenerateManifest(_) | Job::NdrAction(_) | Job::CreateReturn(_) => {
-            // Not built yet (see the worker issue's closing note): fail loudly into the dead
-            // letters rather than pretend.
-            Err(JobFailure::Permanent { reason: format!("{} is not implemented yet", job.kind()) })
-        }
+        Job::GenerateManifest(j) => generate_manifest::run(ctx, j).await,
+        Job::NdrAction(j) => ndr_action::run(ctx, j).await,
+        Job::CreateReturn(j) => create_return::run(ctx, j).await,
     }
 }

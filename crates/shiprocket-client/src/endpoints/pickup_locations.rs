@@ -14,6 +14,13 @@ pub struct PickupLocation {
     pub id: u64,
     #[serde(alias = "pickup_code", deserialize_with = "crate::de::text")]
     pub pickup_location: String,
+    /// The warehouse's address (the shop's, not a customer's).
+    #[serde(default, deserialize_with = "crate::de::opt_text")]
+    pub address: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::opt_text")]
+    pub address_2: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::opt_text")]
+    pub phone: Option<String>,
     #[serde(default, deserialize_with = "crate::de::opt_text")]
     pub city: Option<String>,
     #[serde(default, deserialize_with = "crate::de::opt_text")]
