@@ -16,5 +16,6 @@ pub mod progress;
 pub mod queue;
 pub mod relay;
 pub mod runner;
+pub mod settings;
 pub mod shiprocket;
 pub mod templates;

@@ -1,0 +1,255 @@
+//! The worker's configuration: built-in defaults (documented in `config/worker.toml`), then
+//! `config/worker.toml` (or the file named by `SHIPPING_WORKER_CONFIG`), then the environment
+//! (`SHIPPING__SECTION__KEY`), with the seed's `SHIPROCKET_*` names accepted as aliases.
+
+use serde::Deserialize;
+use shipping_domain::{Dimensions, PackageDefaults, Preference, Weight};
+use shiprocket_client::{ClientConfig, Secret};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSection {
+    /// `sqlite://data/shipping.db?mode=rwc` (zero-setup) or `postgres://…` (production).
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        DatabaseSection { url: "sqlite://data/shipping.db?mode=rwc".into(), max_connections: 16 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ShiprocketSection {
+    /// The real API by default; `make run` points it at the simulator.
+    pub base_url: String,
+    pub email: String,
+    pub password: Secret,
+    pub requests_per_second: u32,
+    /// Share one token across the fleet through Redis when set (`redis://…`).
+    pub token_redis_url: Option<String>,
+    pub token_key_prefix: String,
+}
+
+impl Default for ShiprocketSection {
+    fn default() -> Self {
+        ShiprocketSection {
+            base_url: shiprocket_client::config::DEFAULT_BASE_URL.into(),
+            email: String::new(),
+            password: Secret::new(""),
+            requests_per_second: 10,
+            token_redis_url: None,
+            token_key_prefix: "shipping:".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkerSection {
+    pub pickup_location: String,
+    pub auto_ship: bool,
+    /// `cost`, `speed` or `rating`.
+    pub courier_preference: String,
+    /// Courier ids to prefer, in order (overrides `courier_preference` when non-empty).
+    pub preferred_couriers: Vec<u64>,
+    pub default_weight_kg: f64,
+    /// Length, breadth, height in cm.
+    pub default_dimensions_cm: [f64; 3],
+    pub failed_sync_retry_secs: u64,
+    pub webhook_quiet_period_secs: u64,
+    pub max_reships: u32,
+    pub max_courier_attempts: usize,
+    pub tracking_refresh_secs: u64,
+    pub retry_failed_syncs_secs: u64,
+    pub relay_interval_ms: u64,
+    pub cleanup_after_days: u32,
+}
+
+impl Default for WorkerSection {
+    fn default() -> Self {
+        WorkerSection {
+            pickup_location: "Primary WH".into(),
+            auto_ship: true,
+            courier_preference: "cost".into(),
+            preferred_couriers: Vec::new(),
+            default_weight_kg: 0.5,
+            default_dimensions_cm: [20.0, 15.0, 10.0],
+            failed_sync_retry_secs: 1800,
+            webhook_quiet_period_secs: 7200,
+            max_reships: 3,
+            max_courier_attempts: 3,
+            tracking_refresh_secs: 7200,
+            retry_failed_syncs_secs: 1800,
+            relay_interval_ms: 1000,
+            cleanup_after_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MailSection {
+    /// `files` (write `.eml` into `dir`) or `smtp` (send through `smtp_url`).
+    pub mode: String,
+    pub dir: String,
+    /// `smtps://user:pass@host:465` or `smtp://host:587?tls=required`.
+    pub smtp_url: Option<Secret>,
+    pub from: String,
+    pub admin_email: String,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        MailSection {
+            mode: "files".into(),
+            dir: "data/outbox".into(),
+            smtp_url: None,
+            from: "Example Store <shipping@example-store.in>".into(),
+            admin_email: "ops@example-store.in".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ShopSection {
+    pub name: String,
+    /// Where customers open tracking links.
+    pub public_base_url: String,
+}
+
+impl Default for ShopSection {
+    fn default() -> Self {
+        ShopSection { name: "Example Store".into(), public_base_url: "http://127.0.0.1:8080".into() }
+    }
+}
+
+/// Everything the worker reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WorkerConfig {
+    pub database: DatabaseSection,
+    pub shiprocket: ShiprocketSection,
+    pub worker: WorkerSection,
+    pub mail: MailSection,
+    pub shop: ShopSection,
+}
+
+/// The seed's variable names → our keys.
+const ALIASES: &[(&str, &str)] = &[
+    ("DATABASE_URL", "database.url"),
+    ("SHIPROCKET_API_URL", "shiprocket.base_url"),
+    ("SHIPROCKET_EMAIL", "shiprocket.email"),
+    ("SHIPROCKET_PASSWORD", "shiprocket.password"),
+    ("SHIPROCKET_PICKUP_LOCATION", "worker.pickup_location"),
+    ("SHIPROCKET_COURIER_PREFERENCE", "worker.courier_preference"),
+    ("SHIPROCKET_DEFAULT_WEIGHT", "worker.default_weight_kg"),
+    ("SHIPROCKET_TRACKING_UPDATE_INTERVAL", "worker.tracking_refresh_secs"),
+    ("SHIPROCKET_AUTO_SYNC", "worker.auto_ship"),
+    ("SHIPROCKET_ADMIN_EMAIL", "mail.admin_email"),
+];
+
+impl WorkerConfig {
+    /// Loads the layers. A setting that does not parse is an error naming it.
+    pub fn load() -> Result<WorkerConfig, ::config::ConfigError> {
+        let file = std::env::var("SHIPPING_WORKER_CONFIG").unwrap_or_else(|_| "config/worker".into());
+        let mut builder = ::config::Config::builder()
+            .add_source(::config::File::with_name(&file).required(false))
+            .add_source(::config::Environment::with_prefix("SHIPPING").prefix_separator("__").separator("__"));
+        for (env, key) in ALIASES {
+            if let Ok(v) = std::env::var(env) {
+                builder = builder.set_override(*key, v)?;
+            }
+        }
+        builder.build()?.try_deserialize()
+    }
+
+    pub fn client_config(&self) -> Result<ClientConfig, String> {
+        let url = self.shiprocket.base_url.parse().map_err(|e| format!("shiprocket.base_url: {e}"))?;
+        let mut c = ClientConfig::new(
+            url,
+            shiprocket_client::Credentials {
+                email: self.shiprocket.email.clone(),
+                password: self.shiprocket.password.clone(),
+            },
+        );
+        c.requests_per_second = self.shiprocket.requests_per_second.max(1);
+        Ok(c)
+    }
+
+    pub fn settings(&self) -> Result<crate::context::Settings, String> {
+        let w = &self.worker;
+        let preference = if !w.preferred_couriers.is_empty() {
+            Preference::Preferred(w.preferred_couriers.clone())
+        } else {
+            match w.courier_preference.to_ascii_lowercase().as_str() {
+                "cost" => Preference::Cost,
+                "speed" => Preference::Speed,
+                "rating" => Preference::Rating,
+                other => return Err(format!("worker.courier_preference: {other:?} is not cost, speed or rating")),
+            }
+        };
+        let [l, b, h] = w.default_dimensions_cm;
+        let package_defaults = PackageDefaults {
+            item_weight: Weight::from_kg(w.default_weight_kg).map_err(|e| format!("worker.default_weight_kg: {e}"))?,
+            dimensions: Dimensions::from_cm(l, b, h).map_err(|e| format!("worker.default_dimensions_cm: {e}"))?,
+        };
+        Ok(crate::context::Settings {
+            pickup_location: w.pickup_location.clone(),
+            auto_ship: w.auto_ship,
+            courier_preference: preference,
+            package_defaults,
+            failed_sync_retry: Duration::from_secs(w.failed_sync_retry_secs),
+            webhook_quiet_period: Duration::from_secs(w.webhook_quiet_period_secs),
+            max_reships: w.max_reships,
+            max_courier_attempts: w.max_courier_attempts.max(1),
+            shop_name: self.shop.name.clone(),
+            mail_from: self.mail.from.clone(),
+            admin_email: self.mail.admin_email.clone(),
+            public_base_url: self.shop.public_base_url.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn defaults_make_valid_settings_and_bad_values_are_named() {
+        let c = WorkerConfig::default();
+        let s = c.settings().unwrap();
+        assert_eq!(s.pickup_location, "Primary WH");
+        assert_eq!(s.package_defaults.item_weight.as_kg(), 0.5);
+        let mut bad = WorkerConfig::default();
+        bad.worker.courier_preference = "cheapest".into();
+        assert!(bad.settings().unwrap_err().contains("worker.courier_preference"));
+        let mut preferred = WorkerConfig::default();
+        preferred.worker.preferred_couriers = vec![43, 1];
+        assert_eq!(preferred.settings().unwrap().courier_preference, Preference::Preferred(vec![43, 1]));
+    }
+}
+
+#[cfg(test)]
+mod documented_defaults {
+    #![allow(clippy::unwrap_used)]
+
+    /// `config/worker.toml` documents the defaults: reading it must give exactly them.
+    #[test]
+    fn the_documented_file_matches_the_built_in_defaults() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/worker.toml");
+        let from_file: super::WorkerConfig = ::config::Config::builder()
+            .add_source(::config::File::with_name(path))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let defaults = super::WorkerConfig::default();
+        assert_eq!(format!("{from_file:?}"), format!("{defaults:?}"));
+    }
+}
