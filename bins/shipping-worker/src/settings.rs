@@ -32,6 +32,12 @@ pub struct ShiprocketSection {
     /// Share one token across the fleet through Redis when set (`redis://…`).
     pub token_redis_url: Option<String>,
     pub token_key_prefix: String,
+    /// Nickname of the Shiprocket pickup location orders ship from.
+    pub pickup_location: String,
+    /// `cost`, `speed` or `rating`.
+    pub courier_preference: String,
+    /// Courier ids to prefer, in order (overrides `courier_preference` when non-empty).
+    pub preferred_couriers: Vec<u64>,
 }
 
 impl Default for ShiprocketSection {
@@ -43,6 +49,9 @@ impl Default for ShiprocketSection {
             requests_per_second: 10,
             token_redis_url: None,
             token_key_prefix: "shipping:".into(),
+            pickup_location: "Primary WH".into(),
+            courier_preference: "cost".into(),
+            preferred_couriers: Vec::new(),
         }
     }
 }
@@ -50,12 +59,7 @@ impl Default for ShiprocketSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct WorkerSection {
-    pub pickup_location: String,
     pub auto_ship: bool,
-    /// `cost`, `speed` or `rating`.
-    pub courier_preference: String,
-    /// Courier ids to prefer, in order (overrides `courier_preference` when non-empty).
-    pub preferred_couriers: Vec<u64>,
     pub default_weight_kg: f64,
     /// Length, breadth, height in cm.
     pub default_dimensions_cm: [f64; 3],
@@ -72,10 +76,7 @@ pub struct WorkerSection {
 impl Default for WorkerSection {
     fn default() -> Self {
         WorkerSection {
-            pickup_location: "Primary WH".into(),
             auto_ship: true,
-            courier_preference: "cost".into(),
-            preferred_couriers: Vec::new(),
             default_weight_kg: 0.5,
             default_dimensions_cm: [20.0, 15.0, 10.0],
             failed_sync_retry_secs: 1800,
@@ -145,11 +146,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("SHIPROCKET_API_URL", "shiprocket.base_url"),
     ("SHIPROCKET_EMAIL", "shiprocket.email"),
     ("SHIPROCKET_PASSWORD", "shiprocket.password"),
-    ("SHIPROCKET_PICKUP_LOCATION", "worker.pickup_location"),
-    ("SHIPROCKET_COURIER_PREFERENCE", "worker.courier_preference"),
+    ("SHIPROCKET_PICKUP_LOCATION", "shiprocket.pickup_location"),
+    ("SHIPROCKET_COURIER_PREFERENCE", "shiprocket.courier_preference"),
     ("SHIPROCKET_DEFAULT_WEIGHT", "worker.default_weight_kg"),
     ("SHIPROCKET_TRACKING_UPDATE_INTERVAL", "worker.tracking_refresh_secs"),
-    ("SHIPROCKET_AUTO_SYNC", "worker.auto_ship"),
     ("SHIPROCKET_ADMIN_EMAIL", "mail.admin_email"),
 ];
 
@@ -183,14 +183,15 @@ impl WorkerConfig {
 
     pub fn settings(&self) -> Result<crate::context::Settings, String> {
         let w = &self.worker;
-        let preference = if !w.preferred_couriers.is_empty() {
-            Preference::Preferred(w.preferred_couriers.clone())
+        let sr = &self.shiprocket;
+        let preference = if !sr.preferred_couriers.is_empty() {
+            Preference::Preferred(sr.preferred_couriers.clone())
         } else {
-            match w.courier_preference.to_ascii_lowercase().as_str() {
+            match sr.courier_preference.to_ascii_lowercase().as_str() {
                 "cost" => Preference::Cost,
                 "speed" => Preference::Speed,
                 "rating" => Preference::Rating,
-                other => return Err(format!("worker.courier_preference: {other:?} is not cost, speed or rating")),
+                other => return Err(format!("shiprocket.courier_preference: {other:?} is not cost, speed or rating")),
             }
         };
         let [l, b, h] = w.default_dimensions_cm;
@@ -199,7 +200,7 @@ impl WorkerConfig {
             dimensions: Dimensions::from_cm(l, b, h).map_err(|e| format!("worker.default_dimensions_cm: {e}"))?,
         };
         Ok(crate::context::Settings {
-            pickup_location: w.pickup_location.clone(),
+            pickup_location: sr.pickup_location.clone(),
             auto_ship: w.auto_ship,
             courier_preference: preference,
             package_defaults,
@@ -227,10 +228,10 @@ mod tests {
         assert_eq!(s.pickup_location, "Primary WH");
         assert_eq!(s.package_defaults.item_weight.as_kg(), 0.5);
         let mut bad = WorkerConfig::default();
-        bad.worker.courier_preference = "cheapest".into();
-        assert!(bad.settings().unwrap_err().contains("worker.courier_preference"));
+        bad.shiprocket.courier_preference = "cheapest".into();
+        assert!(bad.settings().unwrap_err().contains("shiprocket.courier_preference"));
         let mut preferred = WorkerConfig::default();
-        preferred.worker.preferred_couriers = vec![43, 1];
+        preferred.shiprocket.preferred_couriers = vec![43, 1];
         assert_eq!(preferred.settings().unwrap().courier_preference, Preference::Preferred(vec![43, 1]));
     }
 }
