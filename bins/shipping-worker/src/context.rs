@@ -31,6 +31,8 @@ pub struct Settings {
     pub admin_email: String,
     /// Base of the customer tracking links (`{base}/track/{token}`).
     pub public_base_url: String,
+    /// Cleanup deletes finished rows older than this many days.
+    pub cleanup_after_days: u32,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
             mail_from: "Example Store <shipping@example-store.in>".into(),
             admin_email: "ops@example-store.in".into(),
             public_base_url: "http://127.0.0.1:8080".into(),
+            cleanup_after_days: 30,
         }
     }
 }

@@ -212,6 +212,7 @@ impl WorkerConfig {
             mail_from: self.mail.from.clone(),
             admin_email: self.mail.admin_email.clone(),
             public_base_url: self.shop.public_base_url.clone(),
+            cleanup_after_days: w.cleanup_after_days,
         })
     }
 }

@@ -447,3 +447,21 @@ async fn manifest_ndr_action_and_customer_return() {
     assert_eq!(return_order["is_return"], true);
     h.cleanup().await;
 }
+
+#[tokio::test]
+async fn cron_tasks_plan_and_clean() {
+    let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
+    let h = Harness::start(Backend::Sqlite, SimConfig::default(), settings).await;
+    let id = h.ingest("CR-1", "560001", false).await;
+    h.drain(5).await;
+    h.sim.advance(Duration::hours(40)).await;
+    let tick = |task| shipping_store::jobs::Job::Cron(shipping_store::jobs::CronV1 { task });
+
+    shipping_worker::jobs::dispatch(&h.ctx, &tick(shipping_store::jobs::CronTask::RefreshTracking), 1).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(id).await.state, "delivered");
+    shipping_worker::jobs::dispatch(&h.ctx, &tick(shipping_store::jobs::CronTask::RetryFailedSyncs), 1).await.unwrap();
+    shipping_worker::jobs::dispatch(&h.ctx, &tick(shipping_store::jobs::CronTask::Cleanup), 1).await.unwrap();
+    assert_eq!(h.ctx.store.pending_outbox().await.unwrap(), 0, "nothing planned for a delivered shipment");
+    h.cleanup().await;
+}

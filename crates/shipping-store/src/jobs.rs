@@ -66,6 +66,24 @@ pub struct ShipmentBatchV1 {
     pub shipment_ids: Vec<i64>,
 }
 
+/// A periodic task; the cron pushes one per tick, once per fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CronTask {
+    /// Every 2 h: enqueue tracking refreshes for active shipments without recent news.
+    RefreshTracking,
+    /// Every 30 min: re-enqueue failed syncs whose retry time has come.
+    RetryFailedSyncs,
+    /// Daily: delete what has served its purpose.
+    Cleanup,
+}
+
+/// A cron tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CronV1 {
+    pub task: CronTask,
+}
+
 /// Every job, tagged by `type`, versioned by its payload type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -81,6 +99,7 @@ pub enum Job {
     NdrAction(NdrActionV1),
     CreateReturn(CreateReturnV1),
     SendNotification(SendNotificationV1),
+    Cron(CronV1),
 }
 
 impl Job {
@@ -98,6 +117,7 @@ impl Job {
             Job::NdrAction(_) => "ndr_action",
             Job::CreateReturn(_) => "create_return",
             Job::SendNotification(_) => "send_notification",
+            Job::Cron(_) => "cron",
         }
     }
 
@@ -111,6 +131,7 @@ impl Job {
             | Job::RefreshTracking(_)
             | Job::CreateReturn(_)
             | Job::SendNotification(_) => Priority::Medium,
+            Job::Cron(_) => Priority::Low,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod assign_awb;
 pub mod cancel_shipment;
 pub mod create_return;
+pub mod cron;
 pub mod generate_label;
 pub mod generate_manifest;
 pub mod ndr_action;
@@ -31,5 +32,6 @@ pub async fn dispatch(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobF
         Job::GenerateManifest(j) => generate_manifest::run(ctx, j).await,
         Job::NdrAction(j) => ndr_action::run(ctx, j).await,
         Job::CreateReturn(j) => create_return::run(ctx, j).await,
+        Job::Cron(c) => cron::run(ctx, c.task).await,
     }
 }

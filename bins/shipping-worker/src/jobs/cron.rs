@@ -1,0 +1,30 @@
+//! The periodic tasks. The queue's cron pushes one `Job::Cron` per tick, once per fleet; each
+//! task only plans (enqueues the real work through the outbox) or cleans, so a tick that runs
+//! twice is harmless.
+
+use crate::context::Context;
+use crate::failure::StoreResultExt;
+use crate::queue::JobFailure;
+use shipping_store::jobs::CronTask;
+
+/// How many shipments one refresh tick plans at most (the rest wait for the next tick).
+const REFRESH_LIMIT: u64 = 5_000;
+
+pub async fn run(ctx: &Context, task: CronTask) -> Result<(), JobFailure> {
+    match task {
+        CronTask::RefreshTracking => {
+            let n = super::tracking::plan_refresh(ctx, REFRESH_LIMIT).await?;
+            tracing::info!(shipments = n, "tracking refresh planned");
+        }
+        CronTask::RetryFailedSyncs => {
+            let n = super::sync_order::retry_failed(ctx, 500).await?;
+            tracing::info!(shipments = n, "failed syncs re-enqueued");
+        }
+        CronTask::Cleanup => {
+            let before = chrono::Utc::now() - chrono::Duration::days(i64::from(ctx.settings.cleanup_after_days));
+            let cleaned = ctx.store.cleanup(before).await.job()?;
+            tracing::info!(?cleaned, "cleanup done");
+        }
+    }
+    Ok(())
+}
