@@ -216,6 +216,13 @@ pub fn start(queues: &Queues, handler: Arc<dyn JobHandler>) -> Running {
 }
 
 impl Running {
+    /// Like a SIGKILL for the queue: the run is dropped mid-flight, nothing is released or
+    /// unregistered, heartbeats just stop.
+    pub async fn kill(self) {
+        self.handle.abort();
+        let _ = self.handle.await;
+    }
+
     /// Signals shutdown and waits for `run` to return.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.stop.take() {
