@@ -81,3 +81,37 @@ async fn an_existing_sqlite_pool_can_hold_the_queue() {
     queues.push(&order(5)).await.unwrap();
     assert_eq!(queues.depth().await.unwrap()[0].ready, 1);
 }
+
+async fn finished_jobs_are_vacuumed(backend: Backend) {
+    with_env(backend, "vacuum", |env| async move {
+        let queues = env.queues().await;
+        let handler = Recorder::new(|id, _| {
+            if id == 3 { Err(shipping_worker::queue::JobFailure::Permanent { reason: "bad".into() }) } else { Ok(()) }
+        });
+        queues.push_all(&[order(1), order(2), order(3)]).await.unwrap();
+        queues.push_after(&order(4), Duration::from_secs(3600)).await.unwrap();
+        let running = start(&queues, handler.clone());
+        assert!(eventually(Duration::from_secs(10), || handler.calls().len() == 3 && handler.deads().len() == 1).await);
+        running.stop().await.unwrap();
+
+        assert_eq!(queues.vacuum(Duration::from_secs(3600)).await.unwrap(), 0, "nothing finished that long ago");
+        assert_eq!(queues.vacuum(Duration::ZERO).await.unwrap(), 3, "two done, one dead");
+        assert_eq!(queues.vacuum(Duration::ZERO).await.unwrap(), 0);
+        assert_eq!(queues.depth().await.unwrap()[0].scheduled, 1, "a waiting job is not touched");
+        if backend == Backend::Redis {
+            let metas = queue_support::count_keys(&format!("{}high:meta:", env.prefix)).await;
+            assert_eq!(metas, 1, "only the waiting job keeps its metadata");
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_finished_jobs_are_vacuumed() {
+    finished_jobs_are_vacuumed(Backend::Redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_finished_jobs_are_vacuumed() {
+    finished_jobs_are_vacuumed(Backend::Sqlite).await;
+}

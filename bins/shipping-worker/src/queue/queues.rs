@@ -287,6 +287,37 @@ impl Queues {
         Ok(depths)
     }
 
+    /// Deletes finished jobs (done, or dead-lettered: the handler's `dead` has recorded those)
+    /// that finished more than `older_than` ago; returns how many. apalis keeps every task's
+    /// payload and metadata forever otherwise (on Redis a hash field and a key per job), and its
+    /// own vacuum scans every task ever stored. For the daily cleanup job.
+    pub async fn vacuum(&self, older_than: Duration) -> Result<u64> {
+        let cutoff = unix_now().saturating_sub(i64::try_from(older_than.as_secs()).unwrap_or(i64::MAX));
+        let mut deleted = 0;
+        for priority in PRIORITIES {
+            deleted += match &self.inner.store {
+                Store::Redis { conn, storages } => {
+                    let config = storages[index(priority)].get_config();
+                    let mut removed = 0;
+                    for set in [config.done_jobs_set(), config.dead_jobs_set()] {
+                        removed += vacuum_redis_set(&mut conn.clone(), config, &set, cutoff).await?;
+                    }
+                    removed
+                }
+                Store::Sqlite { pool, .. } => sqlx::query(
+                    "DELETE FROM Jobs WHERE job_type = ?1 AND status IN ('Done', 'Killed') AND done_at <= ?2",
+                )
+                .bind(self.queue_name(priority))
+                .bind(cutoff)
+                .execute(pool)
+                .await
+                .context("vacuuming the SQLite queue")?
+                .rows_affected(),
+            };
+        }
+        Ok(deleted)
+    }
+
     /// Runs `name` on `schedule` while [`Queues::run`] runs. Every replica pushes each tick's job
     /// with the key `cron:{name}:{tick}`, so one job per tick runs fleet-wide.
     pub fn schedule_cron<F>(&self, name: &str, schedule: CronSchedule, make_job: F) -> Result<()>
@@ -464,6 +495,56 @@ impl Queues {
         Ok(())
     }
 }
+
+/// Deletes the finished tasks of one set (done or dead) that finished at or before `cutoff`.
+/// Boxed like `release`, so callers inside job handlers stay `Send`.
+fn vacuum_redis_set<'a>(
+    conn: &'a mut ConnectionManager,
+    config: &'a apalis_redis::Config,
+    set: &'a str,
+    cutoff: i64,
+) -> BoxFuture<'a, Result<u64>> {
+    Box::pin(async move {
+        let script = redis::Script::new(VACUUM_LUA);
+        let mut cursor: u64 = 0;
+        let mut removed = 0;
+        loop {
+            let (next, ids): (u64, Vec<String>) = redis::cmd("SSCAN")
+                .arg(set)
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut *conn)
+                .await
+                .context("scanning finished Redis jobs")?;
+            if !ids.is_empty() {
+                let mut invocation = script.prepare_invoke();
+                invocation.key(set).key(config.job_data_hash()).key(config.job_meta_hash()).arg(cutoff).arg(&ids);
+                removed += invocation.invoke_async::<u64>(&mut *conn).await.context("vacuuming finished Redis jobs")?;
+            }
+            if next == 0 {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
+    })
+}
+
+const VACUUM_LUA: &str = r#"
+local removed = 0
+for i = 2, #ARGV do
+    local id = ARGV[i]
+    local meta = KEYS[3] .. ":" .. id
+    local done_at = tonumber(redis.call("hget", meta, "done_at"))
+    if done_at == nil or done_at <= tonumber(ARGV[1]) then
+        redis.call("hdel", KEYS[2], id)
+        redis.call("del", meta)
+        redis.call("srem", KEYS[1], id)
+        removed = removed + 1
+    end
+end
+return removed
+"#;
 
 /// Moves every job in the worker's in-flight set back to the active list, and forgets the worker.
 const RELEASE_LUA: &str = r#"
