@@ -41,6 +41,12 @@ async fn delete_keys(prefix: &str) {
     for chunk in keys.chunks(1000) {
         let _: () = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await.unwrap();
     }
+    // Registering a worker also adds its queue to this global apalis index.
+    let listed: Vec<String> =
+        redis::cmd("ZRANGE").arg("core:apalis:queues:list").arg(0).arg(-1).query_async(&mut conn).await.unwrap();
+    for queue in listed.iter().filter(|q| q.starts_with(prefix)) {
+        let _: () = redis::cmd("ZREM").arg("core:apalis:queues:list").arg(queue).query_async(&mut conn).await.unwrap();
+    }
 }
 
 /// Returns (pushed per second, handled per second).

@@ -104,8 +104,8 @@ pub struct QueueConfig {
     /// Jobs a worker takes per fetch. Default: the queue's concurrency, so a replica does not
     /// hold jobs that another, idle replica could run.
     pub batch_size: Option<usize>,
-    /// This replica's name in worker names (`{name}-{pid}-{n}-{priority}`). Default: `POD_NAME`,
-    /// `HOSTNAME` or `/etc/hostname`.
+    /// This replica's part of worker names (`{name}-{pid}-{start}-{run}-{priority}-{restart}`).
+    /// Default: `POD_NAME`, `HOSTNAME` or `/etc/hostname`.
     pub worker_name: Option<String>,
 }
 

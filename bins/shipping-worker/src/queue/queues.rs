@@ -350,7 +350,7 @@ impl Queues {
         let replica = replica_name(&self.inner.cfg);
         let mut tasks = JoinSet::new();
         for priority in PRIORITIES {
-            let name = format!("{replica}-{}-{instance}-{}", std::process::id(), priority_name(priority));
+            let name = format!("{replica}-{}-{instance}-{}", process_token(), priority_name(priority));
             tasks.spawn(self.clone().run_queue(priority, name, handler.clone(), stop_rx.clone()));
         }
         let crons = self.inner.crons.lock().map_err(|_| anyhow!("the cron list is poisoned"))?.clone();
@@ -761,6 +761,40 @@ fn sqlite_config(cfg: &QueueConfig, priority: Priority, queue: &str) -> apalis_s
         .batch_size(cfg.batch_size_for(priority))
         .heartbeat_interval(cfg.heartbeat_interval())
         .missed_heartbeats(cfg.missed_heartbeats)
+}
+
+/// Pid and start time: a restarted container keeps its pod name and often pid 1, and apalis
+/// refuses a worker name whose previous owner was seen within the heartbeat window.
+fn process_token() -> &'static str {
+    static TOKEN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TOKEN.get_or_init(|| {
+        let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        format!("{}-{started:x}", std::process::id())
+    })
+}
+
+/// Completes on SIGTERM (Kubernetes, systemd) or Ctrl-C: the usual `shutdown` for [`Queues::run`].
+pub async fn termination_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the worker");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The replica part of worker names: configured, else the pod or host name.

@@ -86,7 +86,16 @@ pub async fn delete_keys(prefix: &str) {
         }
         cursor = next;
     }
+    // Registering a worker also adds its queue to this global apalis index.
+    let listed: Vec<String> =
+        redis::cmd("ZRANGE").arg(APALIS_QUEUES).arg(0).arg(-1).query_async(&mut conn).await.unwrap();
+    let ours: Vec<&String> = listed.iter().filter(|q| q.starts_with(prefix)).collect();
+    if !ours.is_empty() {
+        let _: () = redis::cmd("ZREM").arg(APALIS_QUEUES).arg(ours).query_async(&mut conn).await.unwrap();
+    }
 }
+
+const APALIS_QUEUES: &str = "core:apalis:queues:list";
 
 pub async fn count_keys(prefix: &str) -> usize {
     let client = redis::Client::open(REDIS_URL).unwrap();
