@@ -3,7 +3,17 @@
 //! Contract (the rest of the worker depends only on this): [`JobHandler`] runs one job and says
 //! how it failed; [`JobFailure`] is the retry decision by error class. The apalis-backed
 //! implementation (Redis in production, SQLite embedded in zero-setup mode) lives beside this
-//! file.
+//! file: [`Queues`] (one apalis queue per priority on Redis or SQLite, our retry policy around the
+//! handler, once-per-fleet cron, graceful shutdown), configured by [`QueueConfig`].
+
+mod config;
+mod cron;
+mod policy;
+mod queues;
+
+pub use config::{Concurrency, QueueBackend, QueueConfig};
+pub use cron::CronSchedule;
+pub use queues::{PRIORITIES, QueueDepth, Queues, priority_name, termination_signal};
 
 use shipping_store::jobs::Job;
 use std::time::Duration;
