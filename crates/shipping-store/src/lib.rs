@@ -2,6 +2,7 @@
 //! repository operations the API and the workers need. The same code runs on SQLite (the
 //! zero-setup default) and Postgres (production), chosen by the database URL.
 
+pub mod api_queries;
 pub mod entities;
 mod ingest;
 pub mod jobs;
