@@ -72,6 +72,7 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub webhook_body_limit_bytes: usize,
     pub request_timeout_ms: u64,
+    pub tracking_lookups_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -26,6 +26,8 @@ pub struct Inner {
     pub signing_key: Vec<u8>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub webhook_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Customer lookups by order id + phone/e-mail, per source address (against guessing).
+    pub lookup_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// One lock per rate key being fetched: concurrent misses wait for the first fetch.
     pub rate_flights: Mutex<HashMap<RateKey, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -76,6 +78,8 @@ impl AppState {
         };
         let per_minute = NonZeroU32::new(settings.webhooks.rate_limit_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let webhook_limiter = governor::RateLimiter::keyed(Quota::per_minute(per_minute));
+        let lookups = NonZeroU32::new(settings.server.tracking_lookups_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let lookup_limiter = governor::RateLimiter::keyed(Quota::per_minute(lookups));
         Ok(AppState(Arc::new(Inner {
             flags: RwLock::new(settings.flags()),
             settings,
@@ -86,6 +90,7 @@ impl AppState {
             signing_key,
             metrics,
             webhook_limiter,
+            lookup_limiter,
             rate_flights: Mutex::new(HashMap::new()),
         })))
     }

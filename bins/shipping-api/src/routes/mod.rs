@@ -21,7 +21,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/orders", post(orders::ingest))
         .route("/v1/orders/{shop_order_id}/shipment", get(orders::shipment_of_order))
-        .route("/v1/rates", get(rates::rates))
+        .route("/v1/rates", get(rates::rates).post(rates::cart_rates))
         .route("/v1/shipments", get(shipments::list))
         .route("/v1/shipments.csv", get(shipments::export_csv))
         .route("/v1/shipments/bulk/{action}", post(shipments::bulk_action))
@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/shipments/{id}/label", get(shipments::label_link).post(shipments::generate_label))
         .route("/v1/shipments/{id}/{action}", post(shipments::action))
         .route("/v1/labels/{id}", get(shipments::download_label))
+        .route("/v1/track", get(track::lookup))
         .route("/v1/track/{token}", get(track::track))
         .layer(DefaultBodyLimit::max(body_limit));
     let hooks = Router::new()

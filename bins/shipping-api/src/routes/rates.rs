@@ -217,15 +217,65 @@ async fn fetch(state: &AppState, key: &RateKey, req: &CheckServiceability) -> Ap
     result
 }
 
-pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQuery>) -> ApiResult<Json<RatesAnswer>> {
+/// A cart instead of a weight: the parcel is packed as the worker will pack it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartRatesBody {
+    pub delivery_pincode: Pincode,
+    #[serde(default)]
+    pub pickup_pincode: Option<Pincode>,
+    #[serde(default)]
+    pub cod: bool,
+    /// Declared value; default: the cart's total.
+    #[serde(default)]
+    pub value: Option<Money>,
+    pub items: Vec<shipping_domain::OrderLine>,
+}
+
+fn check_enabled(state: &AppState) -> ApiResult<()> {
     let flags = state.flags();
     if !flags.enabled || !flags.show_rates {
         return Err(ApiError::Disabled("rates_disabled", "shipping rates are not shown at the moment".into()));
     }
+    Ok(())
+}
+
+fn configured_pickup(state: &AppState) -> ApiResult<Pincode> {
+    Pincode::parse(&state.settings.shiprocket.pickup_pincode).map_err(|e| invalid("pickup_pincode", e))
+}
+
+/// `POST /v1/rates` with a cart: the chargeable weight (actual or volumetric) of the packed
+/// parcel is quoted.
+pub async fn cart_rates(
+    State(state): State<AppState>,
+    crate::extract::JsonBody(cart): crate::extract::JsonBody<CartRatesBody>,
+) -> ApiResult<Json<RatesAnswer>> {
+    check_enabled(&state)?;
+    let package = shipping_domain::Package::for_lines(&cart.items, &shipping_domain::PackageDefaults::default())?;
+    let value = match cart.value {
+        Some(v) => v,
+        None => cart
+            .items
+            .iter()
+            .try_fold(Money::from_paise(0), |acc, l| {
+                let unit = l.unit_price.checked_sub(l.discount)?;
+                acc.checked_add(unit.checked_mul(u64::from(l.units))?)
+            })
+            .ok_or_else(|| ApiError::field("items", "the cart total is out of range"))?,
+    };
+    let pickup = match cart.pickup_pincode {
+        Some(p) => p,
+        None => configured_pickup(&state)?,
+    };
+    quote(&state, pickup, cart.delivery_pincode, package.chargeable_weight, cart.cod, value).await.map(Json)
+}
+
+pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQuery>) -> ApiResult<Json<RatesAnswer>> {
+    check_enabled(&state)?;
     let delivery = Pincode::parse(&q.delivery_pincode).map_err(|e| invalid("delivery_pincode", e))?;
     let pickup = match &q.pickup_pincode {
         Some(p) => Pincode::parse(p).map_err(|e| invalid("pickup_pincode", e))?,
-        None => Pincode::parse(&state.settings.shiprocket.pickup_pincode).map_err(|e| invalid("pickup_pincode", e))?,
+        None => configured_pickup(&state)?,
     };
     let weight = parse_weight(&q.weight)?;
     let cod = parse_bool("cod", q.cod.as_deref())?;
@@ -233,6 +283,17 @@ pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQue
         Some(v) => Money::from_rupees_str(v).map_err(|e| invalid("value", e))?,
         None => Money::from_paise(0),
     };
+    quote(&state, pickup, delivery, weight, cod, value).await.map(Json)
+}
+
+async fn quote(
+    state: &AppState,
+    pickup: Pincode,
+    delivery: Pincode,
+    weight: Weight,
+    cod: bool,
+    value: Money,
+) -> ApiResult<RatesAnswer> {
     let slab = state.settings.rates.weight_slab_grams.max(1);
     let slab_grams = weight.grams().div_ceil(slab).saturating_mul(slab);
     let key = RateKey {
@@ -248,7 +309,7 @@ pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQue
         cod,
         value.as_rupees_f64(),
     );
-    let fetched = fetch(&state, &key, &req).await?;
+    let fetched = fetch(state, &key, &req).await?;
     let (cached, at, label) = match fetched {
         Fetched::Hit(c, at) => (c, at, "hit"),
         Fetched::Miss(c, at) => (c, at, "miss"),
@@ -292,7 +353,7 @@ pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQue
     if stale && message.is_none() {
         message = Some("Showing recently quoted rates; live rates are unavailable right now.".into());
     }
-    Ok(Json(RatesAnswer {
+    Ok(RatesAnswer {
         serviceable: recommended.is_some(),
         message,
         delivery_pincode: delivery.as_str().to_owned(),
@@ -303,5 +364,5 @@ pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQue
         cache: label,
         stale,
         fetched_at: at,
-    }))
+    })
 }

@@ -3,12 +3,15 @@
 //! does not already know: no names, phones, e-mails or addresses.
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiPath;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use shipping_domain::{Email, Phone, ShopOrder};
+use std::net::SocketAddr;
+use subtle::ConstantTimeEq;
 
 #[derive(Debug, Serialize)]
 pub struct Tracking {
@@ -52,11 +55,18 @@ fn words(state: &str) -> &'static str {
 }
 
 pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Tracking>> {
-    let not_found = || ApiError::NotFound("no shipment for this tracking link".into());
     if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(not_found());
     }
     let s = state.store.shipment_by_tracking_token(&token).await?.ok_or_else(not_found)?;
+    tracking_of(&state, s).await.map(Json)
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no shipment for these details".into())
+}
+
+async fn tracking_of(state: &AppState, s: shipping_store::entities::shipment::Model) -> ApiResult<Tracking> {
     let order = state.store.order(s.order_id).await?.map(|o| o.shop_order_id).unwrap_or_default();
     let events = state
         .store
@@ -65,7 +75,7 @@ pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String
         .into_iter()
         .map(|e| TrackingStep { status: e.status_label, at: e.occurred_at, location: e.location })
         .collect();
-    Ok(Json(Tracking {
+    Ok(Tracking {
         order,
         status_text: words(&s.state),
         status: s.state,
@@ -73,5 +83,41 @@ pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String
         awb: s.awb,
         last_update: s.last_event_at,
         events,
-    }))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LookupQuery {
+    /// The shop's order id.
+    pub order: String,
+    /// The phone or e-mail the order was placed with.
+    pub contact: String,
+}
+
+/// `GET /v1/track?order=…&contact=…`: the same answer for whoever knows the order id and the
+/// phone or e-mail it was placed with. A wrong pair and an unknown order get the same 404, the
+/// comparison is constant-time, and lookups are rate-limited per source address.
+pub async fn lookup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> ApiResult<Json<Tracking>> {
+    if state.lookup_limiter.check_key(&peer.ip()).is_err() {
+        return Err(ApiError::RateLimited);
+    }
+    let contact = q.contact.trim();
+    let presented = if contact.contains('@') {
+        Email::parse(contact).map(String::from).map_err(|_| not_found())?
+    } else {
+        Phone::parse(contact).map(String::from).map_err(|_| not_found())?
+    };
+    let order = state.store.order_by_shop_id(q.order.trim()).await?.ok_or_else(not_found)?;
+    let stored: ShopOrder = serde_json::from_str(&order.payload).map_err(ApiError::internal)?;
+    let known = [String::from(stored.customer.email.clone()), String::from(stored.customer.phone.clone())];
+    let matches = known.iter().fold(false, |acc, k| acc | bool::from(k.as_bytes().ct_eq(presented.as_bytes())));
+    if !matches {
+        return Err(not_found());
+    }
+    let s = state.store.shipments_of_order(order.id).await?.into_iter().next_back().ok_or_else(not_found)?;
+    tracking_of(&state, s).await.map(Json)
 }

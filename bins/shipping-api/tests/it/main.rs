@@ -4,6 +4,7 @@
 
 mod support;
 
+mod logs;
 mod ops;
 mod orders;
 mod rates;

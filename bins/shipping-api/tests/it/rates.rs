@@ -126,3 +126,26 @@ on_both_backends!(rates_follow_the_show_rates_flag_at_runtime, |backend: Backend
     assert_eq!(app.get_public(Q).await.status(), 200);
     app.cleanup().await;
 });
+
+on_both_backends!(a_cart_is_packed_and_quoted_by_its_chargeable_weight, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let cart = serde_json::json!({
+        "delivery_pincode": "560038",
+        "items": [{"sku": "MUG", "name": "Mug", "units": 3, "unit_price": 29900, "weight": 350,
+                   "dimensions": {"length_mm": 100, "breadth_mm": 100, "height_mm": 100}}]
+    });
+    let r = app.post("/v1/rates", &cart).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["weight_slab_grams"], 1500, "3 × 350 g = 1.05 kg → the 1.5 kg slab: {body}");
+    assert_eq!(body["serviceable"], true);
+    // Without sizes the default box (20 × 15 × 10 cm per unit) makes it volumetric: 1.8 kg → 2 kg.
+    let mut boxy = cart.clone();
+    boxy["items"][0].as_object_mut().unwrap().remove("dimensions");
+    let body: Value = app.post("/v1/rates", &boxy).await.json().await.unwrap();
+    assert_eq!(body["weight_slab_grams"], 2000);
+    let bad = app.post("/v1/rates", &serde_json::json!({"delivery_pincode": "560038", "items": []})).await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.json::<Value>().await.unwrap()["error"]["fields"][0]["field"], "items");
+    app.cleanup().await;
+});

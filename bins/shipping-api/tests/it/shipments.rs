@@ -249,3 +249,28 @@ on_both_backends!(every_keyed_route_refuses_a_missing_or_wrong_key, |backend: Ba
     }
     app.cleanup().await;
 });
+
+on_both_backends!(customers_can_track_with_order_id_and_their_phone_or_email, |backend: Backend| async move {
+    let app = TestApp::on(backend).env("SHIPPING__SERVER__TRACKING_LOOKUPS_PER_MINUTE", "5").start().await;
+    new_shipment(&app, "ORD-LK-1").await;
+    for contact in ["9876543210", "%2B91%2098765%2043210", "asha.rao%40EXAMPLE.com"] {
+        let r = app.get_public(&format!("/v1/track?order=ORD-LK-1&contact={contact}")).await;
+        assert_eq!(r.status(), 200, "{contact}");
+        assert_eq!(r.json::<Value>().await.unwrap()["order"], "ORD-LK-1");
+    }
+    let wrong = app.get_public("/v1/track?order=ORD-LK-1&contact=9876543211").await;
+    assert_eq!(wrong.status(), 404);
+    let unknown = app.get_public("/v1/track?order=ORD-NOPE&contact=9876543210").await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap(),
+        unknown.json::<Value>().await.unwrap(),
+        "a wrong contact and an unknown order look the same"
+    );
+    assert_eq!(
+        app.get_public("/v1/track?order=ORD-LK-1&contact=9876543210").await.status(),
+        429,
+        "guessing is limited"
+    );
+    app.cleanup().await;
+});
