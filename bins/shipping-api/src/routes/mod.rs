@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/shipments/{id}/label", get(shipments::label_link).post(shipments::generate_label))
         .route("/v1/shipments/{id}/{action}", post(shipments::action))
         .route("/v1/labels/{id}", get(shipments::download_label))
+        .route("/v1/labels.zip", post(shipments::labels_zip))
         .route("/v1/track", get(track::lookup))
         .route("/v1/track/{token}", get(track::track))
         .layer(DefaultBodyLimit::max(body_limit));

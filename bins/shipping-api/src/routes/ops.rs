@@ -64,6 +64,7 @@ pub const ROUTES: &[(&str, &str, &str, bool, u16)] = &[
         202,
     ),
     ("post", "/v1/shipments/bulk/{action}", "The same action on many shipments", true, 202),
+    ("post", "/v1/labels.zip", "The current labels of many shipments as one ZIP", true, 200),
     ("get", "/v1/labels/{id}", "The label PDF, for a signed unexpired link", false, 200),
     ("get", "/v1/track/{token}", "Customer tracking (no personal data)", false, 200),
     ("get", "/v1/track", "Customer tracking by order id and the order's phone or e-mail", false, 200),

@@ -649,3 +649,67 @@ pub async fn download_label(
     )
         .into_response())
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsZipBody {
+    pub ids: Vec<i64>,
+}
+
+const MAX_ZIP: usize = 200;
+
+/// `POST /v1/labels.zip` with `{"ids": [...]}`: the current label of each shipment as
+/// `label-<id>.pdf` in one ZIP; shipments without a label are listed in `missing.txt`.
+pub async fn labels_zip(
+    State(state): State<AppState>,
+    _caller: Caller,
+    crate::extract::JsonBody(body): crate::extract::JsonBody<LabelsZipBody>,
+) -> ApiResult<Response> {
+    if body.ids.is_empty() || body.ids.len() > MAX_ZIP {
+        return Err(ApiError::field("ids", format!("must list 1 to {MAX_ZIP} shipment ids")));
+    }
+    let mut ids = body.ids;
+    ids.sort_unstable();
+    ids.dedup();
+    let mut docs = Vec::new();
+    let mut missing = Vec::new();
+    for id in ids {
+        match state.store.latest_document(id, "label").await? {
+            Some(d) => docs.push((id, d.content)),
+            None => missing.push(id),
+        }
+    }
+    if docs.is_empty() {
+        return Err(ApiError::NotFound("none of these shipments has a label yet".into()));
+    }
+    let bytes = tokio::task::spawn_blocking(move || write_zip(&docs, &missing))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"labels.zip\""),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn write_zip(docs: &[(i64, Vec<u8>)], missing: &[i64]) -> Result<Vec<u8>, zip::result::ZipError> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // PDFs are compressed inside already: stored is as small and much cheaper.
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (id, content) in docs {
+        out.start_file(format!("label-{id}.pdf"), opts)?;
+        out.write_all(content)?;
+    }
+    if !missing.is_empty() {
+        out.start_file("missing.txt", opts)?;
+        let list = missing.iter().map(|id| format!("shipment {id}: no label yet\n")).collect::<String>();
+        out.write_all(list.as_bytes())?;
+    }
+    Ok(out.finish()?.into_inner())
+}

@@ -274,3 +274,29 @@ on_both_backends!(customers_can_track_with_order_id_and_their_phone_or_email, |b
     );
     app.cleanup().await;
 });
+
+on_both_backends!(labels_of_many_shipments_come_as_one_zip, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let (_, a, _) = new_shipment(&app, "ORD-Z-1").await;
+    let (_, b, _) = new_shipment(&app, "ORD-Z-2").await;
+    let (_, c, _) = new_shipment(&app, "ORD-Z-3").await;
+    app.state.store.save_document(a, "label", None, b"%PDF-a".to_vec()).await.unwrap();
+    app.state.store.save_document(b, "label", None, b"%PDF-b-old".to_vec()).await.unwrap();
+    app.state.store.save_document(b, "label", None, b"%PDF-b".to_vec()).await.unwrap();
+    let r = app.post("/v1/labels.zip", &json!({"ids": [a, b, c]})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    assert_eq!(read(&format!("label-{a}.pdf")), "%PDF-a");
+    assert_eq!(read(&format!("label-{b}.pdf")), "%PDF-b", "the current label");
+    assert!(read("missing.txt").contains(&format!("shipment {c}")));
+    assert_eq!(app.post("/v1/labels.zip", &json!({"ids": [c]})).await.status(), 404);
+    assert_eq!(app.post("/v1/labels.zip", &json!({"ids": []})).await.status(), 422);
+    app.cleanup().await;
+});
