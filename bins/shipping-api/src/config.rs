@@ -12,6 +12,7 @@ const DEFAULTS: &str = include_str!("../config/default.toml");
 /// Seed variable → setting key.
 const ALIASES: &[(&str, &str)] = &[
     ("DATABASE_URL", "database.url"),
+    ("REDIS_URL", "redis.url"),
     ("SHIPPING_API_KEYS", "auth.api_keys"),
     ("SHIPPING_URL_SIGNING_KEY", "auth.url_signing_key"),
     ("SHIPROCKET_ENABLED", "shiprocket.enabled"),
@@ -61,6 +62,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub shiprocket: ShiprocketSettings,
+    pub redis: RedisSettings,
     pub rates: RateSettings,
     pub webhooks: WebhookSettings,
 }
@@ -103,6 +105,12 @@ pub struct ShiprocketSettings {
     pub webhook_token: Secret,
     pub courier_preference: String,
     pub preferred_couriers: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: Secret,
+    pub key_prefix: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

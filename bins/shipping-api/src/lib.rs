@@ -99,13 +99,34 @@ pub async fn build(settings: Settings) -> anyhow::Result<AppState> {
     if settings.database.migrate_on_start {
         store.migrate().await.context("running migrations")?;
     }
-    let shiprocket = rates_client(&settings);
+    let shiprocket = rates_client(&settings).await;
     AppState::new(settings, store, shiprocket, metrics_handle())
 }
 
+/// The fleet's token store in Redis when configured and reachable; otherwise `None` (a token
+/// per process). Never fails the start: Redis is not needed to accept orders.
+async fn token_store(settings: &Settings) -> Option<std::sync::Arc<dyn shiprocket_client::TokenStore>> {
+    let url = settings.redis.url.expose();
+    if url.is_empty() {
+        return None;
+    }
+    let connect = shiprocket_client::RedisTokenStore::connect(url, &settings.redis.key_prefix);
+    match tokio::time::timeout(Duration::from_secs(3), connect).await {
+        Ok(Ok(store)) => Some(std::sync::Arc::new(store)),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "Redis unreachable: the Shiprocket token stays in this process");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("Redis did not answer: the Shiprocket token stays in this process");
+            None
+        }
+    }
+}
+
 /// The client used for checkout rates: no retries inside the call (the customer is waiting;
-/// a stale answer is better), the checkout timeout.
-fn rates_client(settings: &Settings) -> Option<shiprocket_client::Client> {
+/// a stale answer is better), the checkout timeout, the fleet's token when Redis is there.
+async fn rates_client(settings: &Settings) -> Option<shiprocket_client::Client> {
     use shiprocket_client::{ClientConfig, Credentials, RetryPolicy, Secret, Timeouts};
     let sr = &settings.shiprocket;
     let base = url::Url::parse(&sr.base_url).ok()?;
@@ -122,7 +143,11 @@ fn rates_client(settings: &Settings) -> Option<shiprocket_client::Client> {
         log_bodies: false,
         ..config
     };
-    match shiprocket_client::Client::new(config) {
+    let built = match token_store(settings).await {
+        Some(tokens) => shiprocket_client::Client::with_token_store(config, tokens),
+        None => shiprocket_client::Client::new(config),
+    };
+    match built {
         Ok(c) => Some(c),
         Err(e) => {
             tracing::error!(error = %e, "the Shiprocket client could not be built; rates will be unavailable");

@@ -8,5 +8,6 @@ mod logs;
 mod ops;
 mod orders;
 mod rates;
+mod redis_optional;
 mod shipments;
 mod webhooks;
