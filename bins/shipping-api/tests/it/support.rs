@@ -49,7 +49,11 @@ impl TestAppBuilder {
     }
 
     pub async fn start(self) -> TestApp {
-        let sim = Simulator::start(SimConfig::default()).await.unwrap();
+        // The simulator signs its webhooks with our token; tests point it at the app when they
+        // want them (`sim.set_webhook_url`).
+        let sim = Simulator::start(SimConfig { webhook_token: Some(WEBHOOK_TOKEN.to_owned()), ..SimConfig::default() })
+            .await
+            .unwrap();
         let mut env = HashMap::from([
             ("SHIPPING__SERVER__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
             ("SHIPPING__AUTH__API_KEYS".to_owned(), format!("{API_KEY},{OTHER_API_KEY}")),

@@ -101,3 +101,58 @@ impl FindAll for webhook_inbox::Entity {
         webhook_inbox::Entity::find().order_by_asc(webhook_inbox::Column::Id).all(app.state.store.db()).await.unwrap()
     }
 }
+
+/// The simulator as Shiprocket: a parcel goes from pickup to delivered while every webhook is
+/// sent twice and out of order. Each distinct event is stored once, each with one job, and
+/// Shiprocket always got 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_simulators_duplicated_out_of_order_webhooks_are_stored_once_each() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    app.sim.set_webhook_url(Some(app.url("/webhooks/courier-updates")));
+    let mut modes = app.sim.modes();
+    modes.webhook_duplicates = true;
+    modes.webhook_out_of_order = true;
+    app.sim.set_modes(modes);
+
+    let base = app.sim.base_url();
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}auth/login"))
+        .json(&json!({"email": "api@shop.example", "password": "x"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/shiprocket/order_create_adhoc_request.json");
+    let mut draft: Value = serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+    draft["order_id"] = json!("ORD-SIM-1");
+    draft["billing_pincode"] = json!("560001");
+    let post = |path: &str, body: Value| {
+        let req = http.post(format!("{base}{path}")).bearer_auth(&token).json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let created = post("orders/create/adhoc", draft).await;
+    let shipment_id = created["shipment_id"].as_u64().unwrap();
+    let awb = post("courier/assign/awb", json!({"shipment_id": shipment_id, "courier_id": 43})).await["response"]["data"]
+        ["awb_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post("courier/generate/pickup", json!({"shipment_id": [shipment_id]})).await;
+    app.sim.advance(chrono::Duration::hours(60)).await;
+
+    let sent = app.sim.webhooks();
+    assert!(sent.len() >= 12, "every change twice: {}", sent.len());
+    assert!(sent.iter().all(|w| w.api_key_sent && w.response_status == Some(200)), "Shiprocket always saw 200");
+    let distinct: std::collections::HashSet<_> =
+        sent.iter().map(|w| (w.current_status_id, w.payload["current_timestamp"].to_string())).collect();
+    let rows = webhook_inbox::Entity::find_all(&app).await;
+    assert_eq!(rows.len(), distinct.len(), "each event stored once");
+    assert!(rows.iter().all(|r| r.awb == awb));
+    assert_eq!(app.jobs().await.len(), rows.len(), "one apply_webhook per stored event");
+    app.cleanup().await;
+}
