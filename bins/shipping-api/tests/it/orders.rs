@@ -190,3 +190,16 @@ on_both_backends!(
         app.cleanup().await;
     }
 );
+
+on_both_backends!(concurrent_posts_with_sync_held_make_one_order_and_no_job, |backend: Backend| async move {
+    let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    let body = order("ORD-RACE-HELD");
+    let responses = join_all((0..50).map(|_| app.post("/v1/orders", &body))).await;
+    let created = responses.iter().filter(|r| r.status() == 201).count();
+    let replayed = responses.iter().filter(|r| r.status() == 200).count();
+    assert_eq!((created, replayed), (1, 49));
+    assert_eq!(app.count::<order_row::Entity>().await, 1);
+    assert_eq!(app.count::<shipment::Entity>().await, 1);
+    assert_eq!(app.count::<outbox::Entity>().await, 0);
+    app.cleanup().await;
+});

@@ -211,6 +211,13 @@ on_both_backends!(order_shipment_timeline_list_csv_and_customer_tracking, |backe
         app.get(&format!("/v1/shipments?limit=1&before={}", page["next_before"])).await.json().await.unwrap();
     assert_eq!(next["items"][0]["id"], id);
     assert_eq!(app.get("/v1/shipments?status=flying").await.status(), 422);
+    assert_eq!(app.get("/v1/shipments?from=yesterday").await.status(), 422);
+    let today = Utc::now().date_naive();
+    let both: Value = app.get(&format!("/v1/shipments?from={today}&to={today}")).await.json().await.unwrap();
+    assert_eq!(both["items"].as_array().unwrap().len(), 2, "created today, both");
+    let tomorrow = today.succ_opt().unwrap();
+    let none: Value = app.get(&format!("/v1/shipments?from={tomorrow}")).await.json().await.unwrap();
+    assert!(none["items"].as_array().unwrap().is_empty());
     let csv = app.get("/v1/shipments.csv?courier=Delhivery%20Surface").await.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2, "{csv}");
