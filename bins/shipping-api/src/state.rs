@@ -30,6 +30,8 @@ pub struct Inner {
     pub lookup_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// One lock per rate key being fetched: concurrent misses wait for the first fetch.
     pub rate_flights: Mutex<HashMap<RateKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Fresh rate-cache entries held in memory until their database expiry.
+    pub rate_memo: crate::routes::rates::RateMemo,
 }
 
 impl std::fmt::Debug for Inner {
@@ -92,6 +94,7 @@ impl AppState {
             webhook_limiter,
             lookup_limiter,
             rate_flights: Mutex::new(HashMap::new()),
+            rate_memo: Default::default(),
         })))
     }
 }

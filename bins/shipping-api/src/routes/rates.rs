@@ -38,7 +38,7 @@ pub struct RatesQuery {
 
 /// What the cache stores: Shiprocket's answer, normalised.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Cached {
+pub struct Cached {
     serviceable: bool,
     couriers: Vec<CourierRate>,
     shiprocket_recommended: Option<u64>,
@@ -145,12 +145,48 @@ enum Fetched {
     Stale(Cached, DateTime<Utc>),
 }
 
+/// An in-process copy of fresh database entries, so a cache hit costs no query. An entry is
+/// kept only until the database entry's own expiry, so replicas never serve an answer the
+/// shared cache would not.
+#[derive(Debug, Default)]
+pub struct RateMemo(std::sync::Mutex<std::collections::HashMap<RateKey, MemoEntry>>);
+
+/// The answer, when it was fetched, when it expires.
+type MemoEntry = (Cached, DateTime<Utc>, DateTime<Utc>);
+
+const MEMO_MAX: usize = 10_000;
+
+impl RateMemo {
+    fn get(&self, key: &RateKey, now: DateTime<Utc>) -> Option<(Cached, DateTime<Utc>)> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).filter(|(_, _, expires)| *expires > now).map(|(c, fetched, _)| (c.clone(), *fetched))
+    }
+
+    fn put(&self, key: &RateKey, cached: &Cached, fetched: DateTime<Utc>, expires: DateTime<Utc>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MEMO_MAX {
+            map.retain(|_, (_, _, e)| *e > Utc::now());
+            if map.len() >= MEMO_MAX {
+                map.clear();
+            }
+        }
+        map.insert(key.clone(), (cached.clone(), fetched, expires));
+    }
+}
+
 fn decode(row: &shipping_store::entities::rate_cache::Model) -> Option<Cached> {
     serde_json::from_str(&row.response).ok()
 }
 
 async fn cached_fresh(state: &AppState, key: &RateKey) -> ApiResult<Option<(Cached, DateTime<Utc>)>> {
-    Ok(state.store.cached_rates(key, Utc::now()).await?.and_then(|r| decode(&r).map(|c| (c, r.fetched_at))))
+    let now = Utc::now();
+    if let Some(hit) = state.rate_memo.get(key, now) {
+        return Ok(Some(hit));
+    }
+    let Some(row) = state.store.cached_rates(key, now).await? else { return Ok(None) };
+    let Some(cached) = decode(&row) else { return Ok(None) };
+    state.rate_memo.put(key, &cached, row.fetched_at, row.expires_at);
+    Ok(Some((cached, row.fetched_at)))
 }
 
 /// Asks Shiprocket; `Ok` includes "not serviceable" (a cacheable answer).
@@ -191,10 +227,15 @@ async fn fetch(state: &AppState, key: &RateKey, req: &CheckServiceability) -> Ap
             Ok(c) => {
                 let json = serde_json::to_string(&c).map_err(ApiError::internal)?;
                 let ttl = Duration::from_secs(state.settings.rates.cache_ttl_secs);
-                if let Err(e) = state.store.put_rates(key, &json, ttl).await {
-                    tracing::warn!(error = %e, "could not cache rates");
+                let fetched = Utc::now();
+                match state.store.put_rates(key, &json, ttl).await {
+                    Ok(()) => {
+                        let expires = fetched + chrono::Duration::from_std(ttl).unwrap_or_default();
+                        state.rate_memo.put(key, &c, fetched, expires);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not cache rates"),
                 }
-                Ok(Fetched::Miss(c, Utc::now()))
+                Ok(Fetched::Miss(c, fetched))
             }
             Err(why) => match state.store.cached_rates_any_age(key).await? {
                 Some(row) => match decode(&row) {
