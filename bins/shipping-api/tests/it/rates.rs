@@ -149,3 +149,23 @@ on_both_backends!(a_cart_is_packed_and_quoted_by_its_chargeable_weight, |backend
     assert_eq!(bad.json::<Value>().await.unwrap()["error"]["fields"][0]["field"], "items");
     app.cleanup().await;
 });
+
+on_both_backends!(the_recommendation_follows_the_configured_preference, |backend: Backend| async move {
+    let app = TestApp::on(backend).env("SHIPROCKET_COURIER_PREFERENCE", "speed").start().await;
+    let body: Value = app.get_public(Q).await.json().await.unwrap();
+    let couriers = body["couriers"].as_array().unwrap();
+    let fastest = couriers.iter().filter_map(|c| c["etd_days"].as_u64()).min().unwrap();
+    let rec = couriers.iter().find(|c| c["courier_id"] == body["recommended"]["courier_id"]).unwrap();
+    assert_eq!(rec["etd_days"].as_u64(), Some(fastest), "{}", body["recommended"]);
+    app.cleanup().await;
+
+    // A preferred list: the first listed courier that serves the lane wins, even if dearer.
+    let app = TestApp::on(backend)
+        .env("SHIPROCKET_COURIER_PREFERENCE", "preferred")
+        .env("SHIPROCKET_PREFERRED_COURIERS", "999,1")
+        .start()
+        .await;
+    let body: Value = app.get_public(Q).await.json().await.unwrap();
+    assert_eq!(body["recommended"]["courier_id"], 1, "Blue Dart (id 1) serves every lane: {}", body["recommended"]);
+    app.cleanup().await;
+});
