@@ -118,6 +118,7 @@ pub struct RateSettings {
     pub cache_ttl_secs: u64,
     pub weight_slab_grams: u32,
     pub upstream_timeout_ms: u64,
+    pub requests_per_minute_per_source: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

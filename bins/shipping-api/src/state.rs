@@ -28,6 +28,8 @@ pub struct Inner {
     pub webhook_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Customer lookups by order id + phone/e-mail, per source address (against guessing).
     pub lookup_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Checkout rate requests per source address.
+    pub rates_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// One lock per rate key being fetched: concurrent misses wait for the first fetch.
     pub rate_flights: Mutex<HashMap<RateKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Fresh rate-cache entries held in memory until their database expiry.
@@ -82,6 +84,8 @@ impl AppState {
         let webhook_limiter = governor::RateLimiter::keyed(Quota::per_minute(per_minute));
         let lookups = NonZeroU32::new(settings.server.tracking_lookups_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let lookup_limiter = governor::RateLimiter::keyed(Quota::per_minute(lookups));
+        let rates = NonZeroU32::new(settings.rates.requests_per_minute_per_source.max(1)).unwrap_or(NonZeroU32::MIN);
+        let rates_limiter = governor::RateLimiter::keyed(Quota::per_minute(rates));
         Ok(AppState(Arc::new(Inner {
             flags: RwLock::new(settings.flags()),
             settings,
@@ -93,6 +97,7 @@ impl AppState {
             metrics,
             webhook_limiter,
             lookup_limiter,
+            rates_limiter,
             rate_flights: Mutex::new(HashMap::new()),
             rate_memo: Default::default(),
         })))

@@ -10,13 +10,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shipping_domain::{CourierQuote, DomainError, Money, NoCourier, PaymentMethod, Pincode, Weight, choose_courier};
 use shipping_store::RateKey;
 use shiprocket_client::Error as SrError;
 use shiprocket_client::endpoints::serviceability::{CheckServiceability, Serviceability};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -273,7 +274,10 @@ pub struct CartRatesBody {
     pub items: Vec<shipping_domain::OrderLine>,
 }
 
-fn check_enabled(state: &AppState) -> ApiResult<()> {
+fn check_enabled(state: &AppState, peer: SocketAddr) -> ApiResult<()> {
+    if state.rates_limiter.check_key(&peer.ip()).is_err() {
+        return Err(ApiError::RateLimited);
+    }
     let flags = state.flags();
     if !flags.enabled || !flags.show_rates {
         return Err(ApiError::Disabled("rates_disabled", "shipping rates are not shown at the moment".into()));
@@ -289,9 +293,10 @@ fn configured_pickup(state: &AppState) -> ApiResult<Pincode> {
 /// parcel is quoted.
 pub async fn cart_rates(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     crate::extract::JsonBody(cart): crate::extract::JsonBody<CartRatesBody>,
 ) -> ApiResult<Json<RatesAnswer>> {
-    check_enabled(&state)?;
+    check_enabled(&state, peer)?;
     let package = shipping_domain::Package::for_lines(&cart.items, &shipping_domain::PackageDefaults::default())?;
     let value = match cart.value {
         Some(v) => v,
@@ -311,8 +316,12 @@ pub async fn cart_rates(
     quote(&state, pickup, cart.delivery_pincode, package.chargeable_weight, cart.cod, value).await.map(Json)
 }
 
-pub async fn rates(State(state): State<AppState>, ApiQuery(q): ApiQuery<RatesQuery>) -> ApiResult<Json<RatesAnswer>> {
-    check_enabled(&state)?;
+pub async fn rates(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiQuery(q): ApiQuery<RatesQuery>,
+) -> ApiResult<Json<RatesAnswer>> {
+    check_enabled(&state, peer)?;
     let delivery = Pincode::parse(&q.delivery_pincode).map_err(|e| invalid("delivery_pincode", e))?;
     let pickup = match &q.pickup_pincode {
         Some(p) => Pincode::parse(p).map_err(|e| invalid("pickup_pincode", e))?,

@@ -169,3 +169,13 @@ on_both_backends!(the_recommendation_follows_the_configured_preference, |backend
     assert_eq!(body["recommended"]["courier_id"], 1, "Blue Dart (id 1) serves every lane: {}", body["recommended"]);
     app.cleanup().await;
 });
+
+on_both_backends!(rates_are_limited_per_source, |backend: Backend| async move {
+    let app = TestApp::on(backend).env("SHIPPING__RATES__REQUESTS_PER_MINUTE_PER_SOURCE", "2").start().await;
+    assert_eq!(app.get_public(Q).await.status(), 200);
+    assert_eq!(app.get_public(Q).await.status(), 200);
+    let r = app.get_public(Q).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "rate_limited");
+    app.cleanup().await;
+});
