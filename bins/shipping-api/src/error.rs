@@ -46,6 +46,9 @@ pub enum ApiError {
     Disabled(&'static str, String),
     #[error("rate limited")]
     RateLimited,
+    /// The request took longer than `server.request_timeout_ms`.
+    #[error("timed out")]
+    Timeout,
     /// Shiprocket could not answer and nothing was cached.
     #[error("upstream unavailable: {0}")]
     Upstream(String),
@@ -88,7 +91,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::IdempotencyConflict(_) | ApiError::InvalidState(_) => StatusCode::CONFLICT,
-            ApiError::Disabled(..) | ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Disabled(..) | ApiError::Upstream(_) | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -108,6 +111,7 @@ impl ApiError {
             ApiError::InvalidState(_) => "invalid_state",
             ApiError::Disabled(code, _) => code,
             ApiError::RateLimited => "rate_limited",
+            ApiError::Timeout => "timeout",
             ApiError::Upstream(_) => "upstream_unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -128,6 +132,9 @@ impl ApiError {
             ApiError::Unauthorized => "a valid API key is required (Authorization: Bearer <key>)".into(),
             ApiError::Forbidden(_) => "this link is not valid or has expired; ask for a new one".into(),
             ApiError::RateLimited => "too many requests; slow down".into(),
+            ApiError::Timeout => {
+                "the request took too long; it may or may not have been applied, retrying is safe".into()
+            }
             ApiError::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
     }

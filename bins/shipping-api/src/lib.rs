@@ -71,10 +71,17 @@ async fn record_metrics(req: Request, next: Next) -> Response {
 }
 
 /// The router with its middleware: request ids (kept from the caller or made), a tracing span
-/// per request (method, route, request id: never bodies or query strings), metrics, timeout.
+/// per request (method, route, request id: never bodies or query strings), metrics, and a
+/// deadline that answers 503 `timeout` in the envelope.
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.settings.server.request_timeout_ms);
     routes::router(state)
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| async move {
+            match tokio::time::timeout(timeout, next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => axum::response::IntoResponse::into_response(error::ApiError::Timeout),
+            }
+        }))
         .layer(axum::middleware::from_fn(record_metrics))
         .layer(
             TraceLayer::new_for_http()
@@ -87,10 +94,6 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
-        ))
 }
 
 /// Connects the store (migrating if configured), builds the checkout-rates client and the

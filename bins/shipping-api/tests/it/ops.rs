@@ -57,3 +57,18 @@ on_both_backends!(openapi_lists_every_route_and_every_listed_route_exists, |back
     }
     app.cleanup().await;
 });
+
+on_both_backends!(a_slow_request_is_cut_at_the_deadline_with_the_envelope, |backend: Backend| async move {
+    let app = TestApp::on(backend).env("SHIPPING__SERVER__REQUEST_TIMEOUT_MS", "200").start().await;
+    app.sim.add_fault(shiprocket_sim::FaultRule {
+        endpoint: "courier/serviceability".into(),
+        kind: shiprocket_sim::FaultKind::Latency { ms: 1_000 },
+        probability: 1.0,
+        times: None,
+    });
+    let r = app.get_public("/v1/rates?delivery_pincode=560038&weight=1").await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("x-request-id"));
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "timeout");
+    app.cleanup().await;
+});
