@@ -199,6 +199,12 @@ on_both_backends!(order_shipment_timeline_list_csv_and_customer_tracking, |backe
     assert_eq!(r["timeline"].as_array().unwrap().len(), 1);
     assert_eq!(r["timeline"][0]["location"], "Mumbai_Hub");
     assert_eq!(app.get("/v1/orders/NOPE/shipment").await.status(), 404);
+    let one: Value = app.get(&format!("/v1/shipments/{id}")).await.json().await.unwrap();
+    assert_eq!((one["shop_order_id"].as_str(), one["awb"].as_str()), (Some("ORD-T-1"), Some("19041424751540")));
+    assert_eq!(one["timeline"][0]["status"], "IN TRANSIT");
+    assert_eq!(one["tracking_url"].as_str(), Some(tracking_url.as_str()));
+    assert_eq!(app.get("/v1/shipments/999999").await.status(), 404);
+    assert_eq!(app.get("/v1/shipments/not-a-number").await.status(), 404);
 
     let list: Value = app.get("/v1/shipments?status=in_transit").await.json().await.unwrap();
     let ids: Vec<i64> = list["items"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
