@@ -72,3 +72,24 @@ on_both_backends!(a_slow_request_is_cut_at_the_deadline_with_the_envelope, |back
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "timeout");
     app.cleanup().await;
 });
+
+on_both_backends!(business_metrics_are_exported, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    assert_eq!(app.post("/v1/orders", &crate::support::order("ORD-M-1")).await.status(), 201);
+    assert_eq!(app.post("/v1/orders", &crate::support::order("ORD-M-1")).await.status(), 200);
+    let hook = serde_json::json!({"awb": "AWB9", "current_status_id": 6, "current_timestamp": "23 05 2023 11:43:52"});
+    app.http.post(app.url("/webhooks/courier-updates")).json(&hook).send().await.unwrap();
+    app.get_public("/v1/rates?delivery_pincode=560038&weight=1").await;
+    let m = app.metrics().await;
+    for needle in [
+        "orders_ingested_total{outcome=\"created\"",
+        "orders_ingested_total{outcome=\"replayed\"}",
+        "webhooks_received_total{outcome=\"probe\"}",
+        "rate_cache_total{result=\"miss\"}",
+        "shiprocket_call_duration_seconds_bucket",
+        "outbox_backlog 1",
+    ] {
+        assert!(m.contains(needle), "{needle} missing from:\n{m}");
+    }
+    app.cleanup().await;
+});
