@@ -2,6 +2,7 @@
 //! repository operations the API and the workers need. The same code runs on SQLite (the
 //! zero-setup default) and Postgres (production), chosen by the database URL.
 
+pub mod api_queries;
 mod cleanup;
 mod dead_letters;
 pub mod entities;

@@ -1,0 +1,262 @@
+//! Layered settings: the documented defaults in `config/default.toml` (compiled in), an optional
+//! TOML file, the seed's `SHIPROCKET_*` names as aliases, then `SHIPPING__SECTION__KEY`.
+//! Validated once at start; the Shiprocket feature flags can be swapped at runtime.
+
+use serde::Deserialize;
+use shipping_domain::Preference;
+use std::collections::HashMap;
+use std::fmt;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Seed variable → setting key.
+const ALIASES: &[(&str, &str)] = &[
+    ("DATABASE_URL", "database.url"),
+    ("REDIS_URL", "redis.url"),
+    ("SHIPPING_API_KEYS", "auth.api_keys"),
+    ("SHIPPING_URL_SIGNING_KEY", "auth.url_signing_key"),
+    ("SHIPROCKET_ENABLED", "shiprocket.enabled"),
+    ("SHIPROCKET_AUTO_SYNC", "shiprocket.auto_sync"),
+    ("SHIPROCKET_SHOW_RATES", "shiprocket.show_rates"),
+    ("SHIPROCKET_API_URL", "shiprocket.base_url"),
+    ("SHIPROCKET_EMAIL", "shiprocket.email"),
+    ("SHIPROCKET_PASSWORD", "shiprocket.password"),
+    ("SHIPROCKET_PICKUP_LOCATION", "shiprocket.pickup_location"),
+    ("SHIPROCKET_PICKUP_PINCODE", "shiprocket.pickup_pincode"),
+    ("SHIPROCKET_WEBHOOK_SECRET", "shiprocket.webhook_token"),
+    ("SHIPROCKET_WEBHOOK_TOKEN", "shiprocket.webhook_token"),
+    ("SHIPROCKET_COURIER_PREFERENCE", "shiprocket.courier_preference"),
+    ("SHIPROCKET_PREFERRED_COURIERS", "shiprocket.preferred_couriers"),
+    ("SHIPROCKET_RATE_CACHE_TTL", "rates.cache_ttl_secs"),
+];
+
+/// Keys whose environment values are comma-separated lists.
+const LIST_KEYS: &[&str] = &["auth.api_keys", "shiprocket.preferred_couriers"];
+
+/// A string that never prints.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "[empty]" } else { "[redacted]" })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub shiprocket: ShiprocketSettings,
+    pub redis: RedisSettings,
+    pub rates: RateSettings,
+    pub webhooks: WebhookSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub listen: String,
+    pub public_base_url: String,
+    pub body_limit_bytes: usize,
+    pub webhook_body_limit_bytes: usize,
+    pub request_timeout_ms: u64,
+    pub tracking_lookups_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub max_connections: u32,
+    pub schema: String,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub api_keys: Vec<Secret>,
+    pub url_signing_key: Secret,
+    pub label_url_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShiprocketSettings {
+    pub enabled: bool,
+    pub auto_sync: bool,
+    pub show_rates: bool,
+    pub base_url: String,
+    pub email: String,
+    pub password: Secret,
+    pub pickup_location: String,
+    pub pickup_pincode: String,
+    pub webhook_token: Secret,
+    pub courier_preference: String,
+    pub preferred_couriers: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: Secret,
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateSettings {
+    pub cache_ttl_secs: u64,
+    pub weight_slab_grams: u32,
+    pub upstream_timeout_ms: u64,
+    pub requests_per_minute_per_source: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub rate_limit_per_minute: u32,
+}
+
+/// The switches read on every request (swappable without restart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    pub enabled: bool,
+    pub auto_sync: bool,
+    pub show_rates: bool,
+}
+
+impl Settings {
+    /// Reads the layers from the process environment.
+    pub fn load() -> Result<Settings, ::config::ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Settings::load_from(&env)
+    }
+
+    /// Reads the layers from `env` (tests pass their own map; nothing touches the process
+    /// environment).
+    pub fn load_from(env: &HashMap<String, String>) -> Result<Settings, ::config::ConfigError> {
+        use ::config::{Config, Environment, File, FileFormat};
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = env.get("SHIPPING_CONFIG").filter(|p| !p.is_empty()) {
+            builder = builder.add_source(File::with_name(path).format(FileFormat::Toml).required(true));
+        }
+        // Aliases: re-keyed as SHIPPING__SECTION__KEY in a source below the real environment.
+        let aliased: HashMap<String, String> = ALIASES
+            .iter()
+            .filter_map(|(var, key)| {
+                env.get(*var).map(|v| (format!("SHIPPING__{}", key.replace('.', "__").to_uppercase()), v.clone()))
+            })
+            .collect();
+        let environment = |map: HashMap<String, String>| {
+            let mut e = Environment::with_prefix("SHIPPING")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",");
+            for key in LIST_KEYS {
+                e = e.with_list_parse_key(key);
+            }
+            e.source(Some(map))
+        };
+        let own: HashMap<String, String> =
+            env.iter().filter(|(k, _)| k.starts_with("SHIPPING__")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let settings: Settings =
+            builder.add_source(environment(aliased)).add_source(environment(own)).build()?.try_deserialize()?;
+        settings.validate().map_err(::config::ConfigError::Message)?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let loc = self.shiprocket.pickup_location.trim();
+        if loc.is_empty() || loc.chars().count() > 36 {
+            return Err("shiprocket.pickup_location must be 1 to 36 characters".into());
+        }
+        shipping_domain::Pincode::parse(&self.shiprocket.pickup_pincode)
+            .map_err(|e| format!("shiprocket.pickup_pincode: {e}"))?;
+        url::Url::parse(&self.shiprocket.base_url).map_err(|e| format!("shiprocket.base_url: {e}"))?;
+        self.courier_preference()?;
+        if self.rates.weight_slab_grams == 0 {
+            return Err("rates.weight_slab_grams must be more than 0".into());
+        }
+        if self.auth.api_keys.iter().any(Secret::is_empty) {
+            return Err("auth.api_keys must not contain an empty key".into());
+        }
+        Ok(())
+    }
+
+    /// The configured courier preference as the domain's type.
+    pub fn courier_preference(&self) -> Result<Preference, String> {
+        match self.shiprocket.courier_preference.trim().to_ascii_lowercase().as_str() {
+            "cost" => Ok(Preference::Cost),
+            "speed" => Ok(Preference::Speed),
+            "rating" => Ok(Preference::Rating),
+            "preferred" => Ok(Preference::Preferred(self.shiprocket.preferred_couriers.clone())),
+            other => {
+                Err(format!("shiprocket.courier_preference: unknown value {other:?} (cost, speed, rating, preferred)"))
+            }
+        }
+    }
+
+    pub fn flags(&self) -> Flags {
+        Flags {
+            enabled: self.shiprocket.enabled,
+            auto_sync: self.shiprocket.auto_sync,
+            show_rates: self.shiprocket.show_rates,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_load_and_validate() {
+        let s = Settings::load_from(&HashMap::new()).unwrap();
+        assert!(s.shiprocket.enabled && s.shiprocket.auto_sync && s.shiprocket.show_rates);
+        assert_eq!(s.rates.cache_ttl_secs, 900);
+        assert!(s.auth.api_keys.is_empty());
+    }
+
+    #[test]
+    fn seed_aliases_apply_and_own_names_win() {
+        let s = Settings::load_from(&env(&[
+            ("SHIPROCKET_ENABLED", "false"),
+            ("SHIPROCKET_SHOW_RATES", "false"),
+            ("SHIPROCKET_RATE_CACHE_TTL", "60"),
+            ("SHIPROCKET_WEBHOOK_SECRET", "from-seed"),
+            ("SHIPROCKET_PREFERRED_COURIERS", "12,43"),
+            ("SHIPPING__SHIPROCKET__SHOW_RATES", "true"),
+            ("SHIPPING__AUTH__API_KEYS", "k1,k2"),
+        ]))
+        .unwrap();
+        assert!(!s.shiprocket.enabled);
+        assert!(s.shiprocket.show_rates, "SHIPPING__ wins over the alias");
+        assert_eq!(s.rates.cache_ttl_secs, 60);
+        assert_eq!(s.shiprocket.webhook_token.expose(), "from-seed");
+        assert_eq!(s.shiprocket.preferred_couriers, vec![12, 43]);
+        assert_eq!(s.auth.api_keys.len(), 2);
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_and_secrets_never_print() {
+        assert!(Settings::load_from(&env(&[("SHIPPING__SHIPROCKET__PICKUP_PINCODE", "012345")])).is_err());
+        assert!(Settings::load_from(&env(&[("SHIPPING__SHIPROCKET__COURIER_PREFERENCE", "vibes")])).is_err());
+        let s = Settings::load_from(&env(&[("SHIPROCKET_PASSWORD", "hunter2")])).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,165 @@
+//! `POST /v1/orders` (the order-paid event) and `GET /v1/orders/{shop_order_id}/shipment`.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, JsonBody};
+use crate::routes::shipments::{ShipmentView, TimelineEntry};
+use crate::state::{AppState, new_tracking_token};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::json;
+use shipping_domain::{DraftOptions, PackageDefaults, Payment, ShiprocketOrderDraft, ShopOrder};
+use shipping_store::{IngestOutcome, NewOrder, NewOrderItem};
+
+/// The answer to an accepted order; a replay gets the same body.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct OrderAccepted {
+    pub order_id: i64,
+    pub shop_order_id: String,
+    pub shipment_id: i64,
+    /// Give this link to the customer.
+    pub tracking_url: String,
+}
+
+fn to_i64(v: u64, field: &str) -> ApiResult<i64> {
+    i64::try_from(v).map_err(|_| ApiError::field(field, "is too large"))
+}
+
+fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOrder> {
+    let payload = serde_json::to_value(order).map_err(ApiError::internal)?;
+    let items = order
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(NewOrderItem {
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                units: i32::try_from(l.units)
+                    .map_err(|_| ApiError::field(format!("items[{i}].units"), "is too large"))?,
+                unit_price_paise: to_i64(l.unit_price.paise(), &format!("items[{i}].unit_price"))?,
+                discount_paise: to_i64(l.discount.paise(), &format!("items[{i}].discount"))?,
+                tax_percent: l.tax_percent,
+                hsn: l.hsn.clone(),
+                weight_grams: l.weight.map(|w| i32::try_from(w.grams()).unwrap_or(i32::MAX)),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let (payment_method, cod) = match order.payment {
+        Payment::Prepaid => ("prepaid", 0),
+        Payment::Cod { amount } => ("cod", to_i64(amount.paise(), "payment.amount")?),
+    };
+    Ok(NewOrder {
+        shop_order_id: order.id.as_str().to_owned(),
+        payload,
+        payment_method: payment_method.to_owned(),
+        cod_amount_paise: cod,
+        total_paise: to_i64(draft.order_total.paise(), "total")?,
+        items,
+        channel_order_id: draft.order_id.as_str().to_owned(),
+        tracking_token: new_tracking_token(),
+        outbox_kind: "sync_order".to_owned(),
+        outbox_payload: json!({"type": "sync_order"}),
+    })
+}
+
+pub fn tracking_url(state: &AppState, token: &str) -> String {
+    format!("{}/v1/track/{token}", state.settings.server.public_base_url.trim_end_matches('/'))
+}
+
+/// Validates the order through the domain (the same draft the worker will send), stores it
+/// with its shipment and, when sync is on, the `sync_order` outbox row, in one transaction.
+/// 201 first time; 200 with the same body for an identical replay; 409 for the same id with
+/// different content.
+pub async fn ingest(
+    State(state): State<AppState>,
+    _caller: Caller,
+    JsonBody(order): JsonBody<ShopOrder>,
+) -> ApiResult<(StatusCode, Json<OrderAccepted>)> {
+    let options = DraftOptions {
+        pickup_location: state.settings.shiprocket.pickup_location.clone(),
+        reship_attempt: 0,
+        package_defaults: PackageDefaults::default(),
+    };
+    let draft = ShiprocketOrderDraft::build(&order, &options)?;
+    let new = new_order(&order, &draft)?;
+    let token = new.tracking_token.clone();
+    let flags = state.flags();
+    let with_job = flags.enabled && flags.auto_sync;
+    let outcome =
+        if with_job { state.store.ingest_order(new).await? } else { state.store.ingest_order_without_job(new).await? };
+    let shop_order_id = order.id.as_str().to_owned();
+    match outcome {
+        IngestOutcome::Created { order_id, shipment_id } => {
+            metrics::counter!("orders_ingested_total", "outcome" => "created", "sync" => if with_job { "queued" } else { "held" })
+                .increment(1);
+            tracing::info!(order_id, shipment_id, shop_order_id = %shop_order_id, sync_queued = with_job, "order accepted");
+            let body =
+                OrderAccepted { order_id, shop_order_id, shipment_id, tracking_url: tracking_url(&state, &token) };
+            Ok((StatusCode::CREATED, Json(body)))
+        }
+        IngestOutcome::Replayed { order_id, shipment_id } => {
+            metrics::counter!("orders_ingested_total", "outcome" => "replayed").increment(1);
+            let shipment = state.store.shipment(shipment_id).await?.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("shipment {shipment_id} of order {order_id} vanished"))
+            })?;
+            let body = OrderAccepted {
+                order_id,
+                shop_order_id,
+                shipment_id,
+                tracking_url: tracking_url(&state, &shipment.tracking_token),
+            };
+            Ok((StatusCode::OK, Json(body)))
+        }
+        IngestOutcome::Conflict { order_id } => {
+            metrics::counter!("orders_ingested_total", "outcome" => "conflict").increment(1);
+            tracing::warn!(order_id, shop_order_id = %shop_order_id, "order replayed with different content");
+            Err(ApiError::IdempotencyConflict(format!(
+                "order {shop_order_id} was already received with different content; nothing was changed"
+            )))
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderShipment {
+    pub order_id: i64,
+    pub shop_order_id: String,
+    pub payment_method: String,
+    pub total_paise: i64,
+    /// The current shipment (the latest re-ship, if any).
+    pub shipment: ShipmentView,
+    /// Its tracking events, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// The order's current shipment with its timeline.
+pub async fn shipment_of_order(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiPath(shop_order_id): ApiPath<String>,
+) -> ApiResult<Json<OrderShipment>> {
+    let order = state
+        .store
+        .order_by_shop_id(&shop_order_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no order {shop_order_id}")))?;
+    let shipment = state
+        .store
+        .shipments_of_order(order.id)
+        .await?
+        .into_iter()
+        .next_back()
+        .ok_or_else(|| ApiError::NotFound(format!("order {shop_order_id} has no shipment")))?;
+    let timeline = state.store.tracking_events(shipment.id).await?.iter().map(TimelineEntry::from).collect();
+    Ok(Json(OrderShipment {
+        order_id: order.id,
+        shop_order_id: order.shop_order_id,
+        payment_method: order.payment_method,
+        total_paise: order.total_paise,
+        shipment: ShipmentView::from(&shipment),
+        timeline,
+    }))
+}

@@ -1,0 +1,715 @@
+//! Shipment reads and actions. An action only checks that the shipment's state allows it and
+//! promises the matching job (an outbox row, with an audit row, in one transaction): 202.
+//! The worker does the Shiprocket calls.
+
+use crate::auth::{Caller, sign_label, verify_label};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, ApiQuery, parse_json};
+use crate::routes::orders::tracking_url;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shipping_domain::{Phone, ShipmentState};
+use shipping_store::Once;
+use shipping_store::api_queries::{NewNdrAction, ShipmentFilter};
+use shipping_store::entities::{shipment, tracking_event};
+use shipping_store::jobs::{Job, ShipmentBatchV1, ShipmentJobV1, SyncOrderV1};
+
+/// A shipment as the shop's staff see it.
+#[derive(Debug, Serialize)]
+pub struct ShipmentView {
+    pub id: i64,
+    pub order_id: i64,
+    pub channel_order_id: String,
+    pub state: String,
+    pub sync_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_error: Option<String>,
+    pub awb: Option<String>,
+    pub courier_id: Option<i64>,
+    pub courier_name: Option<String>,
+    pub ndr_attempts: i32,
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&shipment::Model> for ShipmentView {
+    fn from(s: &shipment::Model) -> Self {
+        ShipmentView {
+            id: s.id,
+            order_id: s.order_id,
+            channel_order_id: s.channel_order_id.clone(),
+            state: s.state.clone(),
+            sync_status: s.sync_status.clone(),
+            sync_error: s.sync_error.clone(),
+            awb: s.awb.clone(),
+            courier_id: s.courier_id,
+            courier_name: s.courier_name.clone(),
+            ndr_attempts: s.ndr_attempts,
+            last_event_at: s.last_event_at,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// One tracking event.
+#[derive(Debug, Serialize)]
+pub struct TimelineEntry {
+    pub status: String,
+    pub at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub activity: Option<String>,
+    pub source: String,
+}
+
+impl From<&tracking_event::Model> for TimelineEntry {
+    fn from(e: &tracking_event::Model) -> Self {
+        TimelineEntry {
+            status: e.status_label.clone(),
+            at: e.occurred_at,
+            location: e.location.clone(),
+            activity: e.activity.clone(),
+            source: e.source.clone(),
+        }
+    }
+}
+
+/// The actions, by their path segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create the Shiprocket order (when automatic sync is off, or to retry a failed sync).
+    Sync,
+    AssignAwb,
+    Label,
+    Pickup,
+    Manifest,
+    Cancel,
+    RefreshTracking,
+    Return,
+    NdrAction,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::Sync,
+        Action::AssignAwb,
+        Action::Label,
+        Action::Pickup,
+        Action::Manifest,
+        Action::Cancel,
+        Action::RefreshTracking,
+        Action::Return,
+        Action::NdrAction,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Action::Sync => "sync",
+            Action::AssignAwb => "assign-awb",
+            Action::Label => "label",
+            Action::Pickup => "pickup",
+            Action::Manifest => "manifest",
+            Action::Cancel => "cancel",
+            Action::RefreshTracking => "refresh-tracking",
+            Action::Return => "return",
+            Action::NdrAction => "ndr-action",
+        }
+    }
+
+    fn parse(s: &str) -> ApiResult<Action> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.path() == s)
+            .ok_or_else(|| ApiError::NotFound(format!("no shipment action {s:?}")))
+    }
+
+    /// Whether `state` allows the action; the error says why not.
+    fn allowed(self, s: &shipment::Model) -> Result<(), String> {
+        use ShipmentState as S;
+        let state = ShipmentState::from_name(&s.state, u32::try_from(s.ndr_attempts).unwrap_or(0))
+            .ok_or_else(|| format!("shipment {} has an unknown state", s.id))?;
+        let ok = match self {
+            Action::Sync => matches!(state, S::PendingSync | S::SyncFailed) && s.sync_status != "synced",
+            Action::AssignAwb => state == S::Synced,
+            Action::Label => matches!(state, S::AwbAssigned | S::LabelReady | S::PickupScheduled),
+            Action::Pickup => matches!(state, S::AwbAssigned | S::LabelReady),
+            Action::Manifest => state == S::PickupScheduled,
+            Action::Cancel => matches!(
+                state,
+                S::PendingSync | S::SyncFailed | S::Synced | S::AwbAssigned | S::LabelReady | S::PickupScheduled
+            ),
+            Action::RefreshTracking => state.has_awb() && !state.is_terminal(),
+            Action::Return => state == S::Delivered,
+            Action::NdrAction => matches!(state, S::Ndr { .. }),
+        };
+        if ok { Ok(()) } else { Err(format!("{} is not possible while shipment {} is {}", self.path(), s.id, s.state)) }
+    }
+}
+
+/// Optional parameters of single-shipment actions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// assign-awb: a courier chosen by a person instead of the configured preference.
+    #[serde(default)]
+    pub courier_id: Option<i64>,
+    /// return: why the customer returns it (required).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// return: the shop's return id (default `RET-<channel order id>`).
+    #[serde(default)]
+    pub return_id: Option<String>,
+    /// ndr-action: `re-attempt`, `return` or `fake-attempt`.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// ndr-action: required by Shiprocket.
+    #[serde(default)]
+    pub comments: Option<String>,
+    /// ndr-action re-attempt: `YYYY-MM-DD`, today or later.
+    #[serde(default)]
+    pub deferred_date: Option<NaiveDate>,
+    /// ndr-action re-attempt: a corrected phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// ndr-action re-attempt: a corrected address line.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// An empty body is "no parameters"; otherwise it must be JSON.
+fn optional_body<T: for<'de> Deserialize<'de> + Default>(headers: &HeaderMap, body: &Bytes) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    parse_json(body)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub shipment_id: i64,
+    pub action: &'static str,
+    /// The job promised (`assign_awb`, ...).
+    pub job: &'static str,
+    /// False when the same request had already been recorded (returns).
+    pub new: bool,
+}
+
+fn require_enabled(state: &AppState) -> ApiResult<()> {
+    if state.flags().enabled {
+        Ok(())
+    } else {
+        Err(ApiError::Disabled(
+            "shiprocket_disabled",
+            "Shiprocket sync is switched off (SHIPROCKET_ENABLED=false)".into(),
+        ))
+    }
+}
+
+async fn load(state: &AppState, id: i64) -> ApiResult<shipment::Model> {
+    state.store.shipment(id).await?.ok_or_else(|| ApiError::NotFound(format!("no shipment {id}")))
+}
+
+fn ndr_request(s: &shipment::Model, body: &ActionBody, actor: &str) -> ApiResult<NewNdrAction> {
+    let action = body.action.as_deref().map(str::trim).unwrap_or_default();
+    if !matches!(action, "re-attempt" | "return" | "fake-attempt") {
+        return Err(ApiError::field("action", "must be re-attempt, return or fake-attempt"));
+    }
+    let comments = body.comments.as_deref().map(str::trim).unwrap_or_default();
+    if comments.is_empty() {
+        return Err(ApiError::field("comments", "is required"));
+    }
+    if action != "re-attempt" && (body.deferred_date.is_some() || body.phone.is_some() || body.address.is_some()) {
+        return Err(ApiError::field("action", "a new date, phone or address only goes with re-attempt"));
+    }
+    if let Some(d) = body.deferred_date
+        && d < Utc::now().date_naive()
+    {
+        return Err(ApiError::field("deferred_date", "is in the past"));
+    }
+    let phone = match &body.phone {
+        Some(p) => Some(String::from(Phone::parse(p).map_err(|e| match e {
+            shipping_domain::DomainError::Invalid { reason, .. } => ApiError::field("phone", reason),
+            other => ApiError::field("phone", other.to_string()),
+        })?)),
+        None => None,
+    };
+    let address = body.address.as_deref().map(str::trim).map(str::to_owned);
+    if address.as_ref().is_some_and(|a| a.chars().count() < 3) {
+        return Err(ApiError::field("address", "must be at least 3 characters"));
+    }
+    Ok(NewNdrAction {
+        shipment_id: s.id,
+        action: action.to_owned(),
+        comments: comments.to_owned(),
+        deferred_date: body.deferred_date,
+        new_phone: phone,
+        new_address: address,
+        requested_by: actor.to_owned(),
+    })
+}
+
+/// Validates and promises one action on one shipment.
+async fn perform(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    s: &shipment::Model,
+    body: &ActionBody,
+) -> ApiResult<Accepted> {
+    action.allowed(s).map_err(ApiError::InvalidState)?;
+    let shipment_id = s.id;
+    let single = |courier_id| ShipmentJobV1 { shipment_id, courier_id };
+    let job = match action {
+        Action::Sync => Job::SyncOrder(SyncOrderV1 { order_id: s.order_id, shipment_id }),
+        Action::AssignAwb => Job::AssignAwb(single(body.courier_id)),
+        Action::Label => Job::GenerateLabel(single(None)),
+        Action::Pickup => Job::SchedulePickup(single(None)),
+        Action::Cancel => Job::CancelShipment(single(None)),
+        Action::Manifest => Job::GenerateManifest(ShipmentBatchV1 { shipment_ids: vec![shipment_id] }),
+        Action::RefreshTracking => Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: vec![shipment_id] }),
+        Action::Return => {
+            let reason = body.reason.as_deref().map(str::trim).unwrap_or_default();
+            if reason.is_empty() {
+                return Err(ApiError::field("reason", "is required"));
+            }
+            let return_id = body.return_id.clone().unwrap_or_else(|| format!("RET-{}", s.channel_order_id));
+            let once = state.store.request_return_and_enqueue(shipment_id, &return_id, reason, &caller.actor).await?;
+            return Ok(Accepted {
+                shipment_id,
+                action: action.path(),
+                job: "create_return",
+                new: matches!(once, Once::New(_)),
+            });
+        }
+        Action::NdrAction => {
+            let req = ndr_request(s, body, &caller.actor)?;
+            state.store.request_ndr_action_and_enqueue(&req).await?;
+            return Ok(Accepted { shipment_id, action: action.path(), job: "ndr_action", new: true });
+        }
+    };
+    if action != Action::AssignAwb && body.courier_id.is_some() {
+        return Err(ApiError::field("courier_id", "only goes with assign-awb"));
+    }
+    let details = json!({"courier_id": body.courier_id});
+    state.store.enqueue_action(&job, shipment_id, &caller.actor, details).await?;
+    metrics::counter!("shipment_actions_total", "action" => action.path()).increment(1);
+    Ok(Accepted { shipment_id, action: action.path(), job: job.kind(), new: true })
+}
+
+/// `POST /v1/shipments/{id}/{action}`.
+pub async fn action(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, action)): ApiPath<(i64, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    run_action(&state, &caller, id, Action::parse(&action)?, &headers, &body).await
+}
+
+/// `POST /v1/shipments/{id}/label` (its own route because `GET` of the same path gives the
+/// label link).
+pub async fn generate_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    run_action(&state, &caller, id, Action::Label, &headers, &body).await
+}
+
+async fn run_action(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    action: Action,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    let body: ActionBody = optional_body(headers, body)?;
+    let state = state.clone();
+    let caller = caller.clone();
+    require_enabled(&state)?;
+    let s = load(&state, id).await?;
+    let accepted = perform(&state, &caller, action, &s, &body).await?;
+    tracing::info!(shipment_id = id, action = action.path(), actor = %caller.actor, "action accepted");
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkBody {
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    pub courier_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BulkItem {
+    pub id: i64,
+    pub accepted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BulkResult {
+    pub action: &'static str,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub results: Vec<BulkItem>,
+}
+
+const MAX_BULK: usize = 500;
+
+/// `POST /v1/shipments/bulk/{action}` with `{"ids": [...]}`: each id is checked on its own;
+/// the accepted ones are promised (manifest and refresh-tracking as one batch job). Returns
+/// and NDR decisions need per-shipment details and have no bulk form.
+pub async fn bulk_action(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(action): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<BulkResult>)> {
+    let action = Action::parse(&action)?;
+    if matches!(action, Action::Return | Action::NdrAction) {
+        return Err(ApiError::NotFound(format!("{} has no bulk form", action.path())));
+    }
+    if !headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"))
+    {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body: BulkBody = parse_json(&body)?;
+    if body.ids.is_empty() || body.ids.len() > MAX_BULK {
+        return Err(ApiError::field("ids", format!("must list 1 to {MAX_BULK} shipment ids")));
+    }
+    require_enabled(&state)?;
+    let mut ids = body.ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut results = Vec::with_capacity(ids.len());
+    let batch = matches!(action, Action::Manifest | Action::RefreshTracking);
+    let mut batch_ids = Vec::new();
+    let per = ActionBody { courier_id: body.courier_id, ..ActionBody::default() };
+    for id in ids {
+        let outcome = match state.store.shipment(id).await? {
+            None => Err(format!("no shipment {id}")),
+            Some(s) if batch => action.allowed(&s).map(|()| batch_ids.push(id)),
+            Some(s) => match perform(&state, &caller, action, &s, &per).await {
+                Ok(_) => Ok(()),
+                Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        results.push(BulkItem { id, accepted: outcome.is_ok(), error: outcome.err() });
+    }
+    if batch && !batch_ids.is_empty() {
+        let job = match action {
+            Action::Manifest => Job::GenerateManifest(ShipmentBatchV1 { shipment_ids: batch_ids.clone() }),
+            _ => Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: batch_ids.clone() }),
+        };
+        let first = batch_ids.first().copied().unwrap_or_default();
+        state.store.enqueue_action(&job, first, &caller.actor, json!({"shipment_ids": batch_ids})).await?;
+    }
+    let accepted = results.iter().filter(|r| r.accepted).count();
+    let status = if accepted > 0 { StatusCode::ACCEPTED } else { StatusCode::CONFLICT };
+    Ok((status, Json(BulkResult { action: action.path(), accepted, rejected: results.len() - accepted, results })))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShipmentDetail {
+    #[serde(flatten)]
+    pub shipment: ShipmentView,
+    pub shop_order_id: String,
+    pub tracking_url: String,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// `GET /v1/shipments/{id}`.
+pub async fn get_one(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ShipmentDetail>> {
+    let s = load(&state, id).await?;
+    let order = state.store.order(s.order_id).await?.map(|o| o.shop_order_id).unwrap_or_default();
+    let timeline = state.store.tracking_events(id).await?.iter().map(TimelineEntry::from).collect();
+    Ok(Json(ShipmentDetail {
+        shipment: ShipmentView::from(&s),
+        shop_order_id: order,
+        tracking_url: tracking_url(&state, &s.tracking_token),
+        timeline,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// A state name, e.g. `in_transit`.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub sync_status: Option<String>,
+    #[serde(default)]
+    pub courier: Option<String>,
+    /// Created on or after (`YYYY-MM-DD` or RFC 3339).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Created before (`YYYY-MM-DD`: before the end of that day, or RFC 3339).
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Keyset pagination: the `next_before` of the previous page.
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+fn parse_time(field: &str, v: &str, end_of_day: bool) -> ApiResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map_err(|_| ApiError::field(field, "must be YYYY-MM-DD or an RFC 3339 time"))?;
+    let d = if end_of_day { d.succ_opt().unwrap_or(d) } else { d };
+    Ok(d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+fn filter(q: &ListQuery, max: u64, default: u64) -> ApiResult<ShipmentFilter> {
+    if let Some(s) = &q.status
+        && ShipmentState::from_name(s, 0).is_none()
+    {
+        return Err(ApiError::field("status", "is not a shipment state (e.g. in_transit, ndr, delivered)"));
+    }
+    if let Some(s) = &q.sync_status
+        && !matches!(s.as_str(), "pending" | "in_progress" | "synced" | "failed")
+    {
+        return Err(ApiError::field("sync_status", "must be pending, in_progress, synced or failed"));
+    }
+    Ok(ShipmentFilter {
+        state: q.status.clone(),
+        sync_status: q.sync_status.clone(),
+        courier: q.courier.clone(),
+        created_from: q.from.as_deref().map(|v| parse_time("from", v, false)).transpose()?,
+        created_to: q.to.as_deref().map(|v| parse_time("to", v, true)).transpose()?,
+        before_id: q.before,
+        limit: q.limit.unwrap_or(default).clamp(1, max),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListItem {
+    #[serde(flatten)]
+    pub shipment: ShipmentView,
+    pub shop_order_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListPage {
+    pub items: Vec<ListItem>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// `GET /v1/shipments?status=&sync_status=&courier=&from=&to=&limit=&before=`, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<ListPage>> {
+    let f = filter(&q, 200, 50)?;
+    let rows = state.store.list_shipments(&f).await?;
+    let next_before = (rows.len() as u64 == f.limit).then(|| rows.last().map(|r| r.shipment.id)).flatten();
+    let items = rows
+        .iter()
+        .map(|r| ListItem { shipment: ShipmentView::from(&r.shipment), shop_order_id: r.shop_order_id.clone() })
+        .collect();
+    Ok(Json(ListPage { items, next_before }))
+}
+
+fn csv_field(v: &str) -> String {
+    // Also defuses spreadsheet formulas in free text.
+    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+/// `GET /v1/shipments.csv` with the list's filters (up to 10,000 rows).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Response> {
+    let f = filter(&q, 10_000, 10_000)?;
+    let rows = state.store.list_shipments(&f).await?;
+    let mut out = String::from(
+        "shipment_id,shop_order_id,channel_order_id,state,sync_status,awb,courier_id,courier_name,created_at,last_event_at\n",
+    );
+    for r in &rows {
+        let s = &r.shipment;
+        let line = [
+            s.id.to_string(),
+            csv_field(&r.shop_order_id),
+            csv_field(&s.channel_order_id),
+            s.state.clone(),
+            s.sync_status.clone(),
+            csv_field(s.awb.as_deref().unwrap_or_default()),
+            s.courier_id.map(|c| c.to_string()).unwrap_or_default(),
+            csv_field(s.courier_name.as_deref().unwrap_or_default()),
+            s.created_at.to_rfc3339(),
+            s.last_event_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ]
+        .join(",");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"shipments.csv\""),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Serialize)]
+pub struct LabelLink {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `GET /v1/shipments/{id}/label`: a signed link to the current label PDF, valid for
+/// `auth.label_url_ttl_secs`.
+pub async fn label_link(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<LabelLink>> {
+    load(&state, id).await?;
+    if state.store.latest_document(id, "label").await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "shipment {id} has no label yet; POST /v1/shipments/{id}/label to generate one"
+        )));
+    }
+    let ttl = i64::try_from(state.settings.auth.label_url_ttl_secs).unwrap_or(900);
+    let expires = Utc::now().timestamp() + ttl;
+    let sig = sign_label(&state.signing_key, id, expires);
+    let base = state.settings.server.public_base_url.trim_end_matches('/');
+    Ok(Json(LabelLink {
+        url: format!("{base}/v1/labels/{id}?expires={expires}&sig={sig}"),
+        expires_at: DateTime::from_timestamp(expires, 0).unwrap_or_else(Utc::now),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignedQuery {
+    pub expires: i64,
+    pub sig: String,
+}
+
+/// `GET /v1/labels/{id}?expires=&sig=`: the PDF, for whoever holds an unexpired link.
+pub async fn download_label(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<SignedQuery>,
+) -> ApiResult<Response> {
+    verify_label(&state.signing_key, id, q.expires, &q.sig, Utc::now().timestamp())?;
+    let doc = state
+        .store
+        .latest_document(id, "label")
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("shipment {id} has no label")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.content_type.clone()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"label-{id}.pdf\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        doc.content,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsZipBody {
+    pub ids: Vec<i64>,
+}
+
+const MAX_ZIP: usize = 200;
+
+/// `POST /v1/labels.zip` with `{"ids": [...]}`: the current label of each shipment as
+/// `label-<id>.pdf` in one ZIP; shipments without a label are listed in `missing.txt`.
+pub async fn labels_zip(
+    State(state): State<AppState>,
+    _caller: Caller,
+    crate::extract::JsonBody(body): crate::extract::JsonBody<LabelsZipBody>,
+) -> ApiResult<Response> {
+    if body.ids.is_empty() || body.ids.len() > MAX_ZIP {
+        return Err(ApiError::field("ids", format!("must list 1 to {MAX_ZIP} shipment ids")));
+    }
+    let mut ids = body.ids;
+    ids.sort_unstable();
+    ids.dedup();
+    let mut docs = Vec::new();
+    let mut missing = Vec::new();
+    for id in ids {
+        match state.store.latest_document(id, "label").await? {
+            Some(d) => docs.push((id, d.content)),
+            None => missing.push(id),
+        }
+    }
+    if docs.is_empty() {
+        return Err(ApiError::NotFound("none of these shipments has a label yet".into()));
+    }
+    let bytes = tokio::task::spawn_blocking(move || write_zip(&docs, &missing))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"labels.zip\""),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn write_zip(docs: &[(i64, Vec<u8>)], missing: &[i64]) -> Result<Vec<u8>, zip::result::ZipError> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // PDFs are compressed inside already: stored is as small and much cheaper.
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (id, content) in docs {
+        out.start_file(format!("label-{id}.pdf"), opts)?;
+        out.write_all(content)?;
+    }
+    if !missing.is_empty() {
+        out.start_file("missing.txt", opts)?;
+        let list = missing.iter().map(|id| format!("shipment {id}: no label yet\n")).collect::<String>();
+        out.write_all(list.as_bytes())?;
+    }
+    Ok(out.finish()?.into_inner())
+}

@@ -1,0 +1,123 @@
+//! `GET /v1/track/{token}`: what the customer sees. The token is unguessable (244 random bits)
+//! and is only known to whoever got the tracking link; the answer holds nothing the customer
+//! does not already know: no names, phones, e-mails or addresses.
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shipping_domain::{Email, Phone, ShopOrder};
+use std::net::SocketAddr;
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Serialize)]
+pub struct Tracking {
+    pub order: String,
+    /// Our state name (`in_transit`, `delivered`, ...).
+    pub status: String,
+    /// The same in words.
+    pub status_text: &'static str,
+    pub courier: Option<String>,
+    pub awb: Option<String>,
+    pub last_update: Option<DateTime<Utc>>,
+    pub events: Vec<TrackingStep>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrackingStep {
+    pub status: String,
+    pub at: DateTime<Utc>,
+    pub location: Option<String>,
+}
+
+fn words(state: &str) -> &'static str {
+    match state {
+        "pending_sync" | "sync_failed" | "synced" => "Order received",
+        "awb_assigned" | "label_ready" => "Packed, waiting for the courier",
+        "pickup_scheduled" => "Pickup scheduled",
+        "picked_up" => "Picked up by the courier",
+        "in_transit" => "In transit",
+        "out_for_delivery" => "Out for delivery",
+        "ndr" => "Delivery attempt failed; the courier will contact you",
+        "delivered" => "Delivered",
+        "cancelled" => "Cancelled",
+        "rto_initiated" | "rto_in_transit" => "Returning to the seller",
+        "rto_delivered" => "Returned to the seller",
+        "lost" | "damaged" => "There is a problem with this shipment; the shop will contact you",
+        "return_requested" => "Return requested",
+        "return_picked_up" => "Return picked up",
+        "return_delivered" => "Return received by the seller",
+        _ => "In progress",
+    }
+}
+
+pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Tracking>> {
+    if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(not_found());
+    }
+    let s = state.store.shipment_by_tracking_token(&token).await?.ok_or_else(not_found)?;
+    tracking_of(&state, s).await.map(Json)
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no shipment for these details".into())
+}
+
+async fn tracking_of(state: &AppState, s: shipping_store::entities::shipment::Model) -> ApiResult<Tracking> {
+    let order = state.store.order(s.order_id).await?.map(|o| o.shop_order_id).unwrap_or_default();
+    let events = state
+        .store
+        .tracking_events(s.id)
+        .await?
+        .into_iter()
+        .map(|e| TrackingStep { status: e.status_label, at: e.occurred_at, location: e.location })
+        .collect();
+    Ok(Tracking {
+        order,
+        status_text: words(&s.state),
+        status: s.state,
+        courier: s.courier_name,
+        awb: s.awb,
+        last_update: s.last_event_at,
+        events,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LookupQuery {
+    /// The shop's order id.
+    pub order: String,
+    /// The phone or e-mail the order was placed with.
+    pub contact: String,
+}
+
+/// `GET /v1/track?order=…&contact=…`: the same answer for whoever knows the order id and the
+/// phone or e-mail it was placed with. A wrong pair and an unknown order get the same 404, the
+/// comparison is constant-time, and lookups are rate-limited per source address.
+pub async fn lookup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> ApiResult<Json<Tracking>> {
+    if state.lookup_limiter.check_key(&peer.ip()).is_err() {
+        return Err(ApiError::RateLimited);
+    }
+    let contact = q.contact.trim();
+    let presented = if contact.contains('@') {
+        Email::parse(contact).map(String::from).map_err(|_| not_found())?
+    } else {
+        Phone::parse(contact).map(String::from).map_err(|_| not_found())?
+    };
+    let order = state.store.order_by_shop_id(q.order.trim()).await?.ok_or_else(not_found)?;
+    let stored: ShopOrder = serde_json::from_str(&order.payload).map_err(ApiError::internal)?;
+    let known = [String::from(stored.customer.email.clone()), String::from(stored.customer.phone.clone())];
+    let matches = known.iter().fold(false, |acc, k| acc | bool::from(k.as_bytes().ct_eq(presented.as_bytes())));
+    if !matches {
+        return Err(not_found());
+    }
+    let s = state.store.shipments_of_order(order.id).await?.into_iter().next_back().ok_or_else(not_found)?;
+    tracking_of(&state, s).await.map(Json)
+}
