@@ -7,6 +7,7 @@
 //!   decision by error class ([`queue::JobFailure`]).
 //! - [`runner`]: the same jobs run in-process from the outbox (tests, and watching a chain).
 
+pub mod app;
 pub mod context;
 pub mod failure;
 pub mod handler;

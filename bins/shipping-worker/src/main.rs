@@ -1,3 +1,6 @@
-fn main() -> anyhow::Result<()> {
-    anyhow::bail!("shipping-worker: not wired yet (see the open issue)")
+//! `shipping-worker`: see [`shipping_worker::app`].
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shipping_worker::app::main().await
 }

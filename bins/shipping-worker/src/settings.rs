@@ -138,6 +138,7 @@ pub struct WorkerConfig {
     pub worker: WorkerSection,
     pub mail: MailSection,
     pub shop: ShopSection,
+    pub queue: crate::queue::QueueConfig,
 }
 
 /// The seed's variable names → our keys.

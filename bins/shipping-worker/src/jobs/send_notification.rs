@@ -27,7 +27,8 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
         .ok_or_else(|| failure::permanent("the shipment's order is missing"))?;
     let shop_order: ShopOrder = serde_json::from_str(&o.payload)
         .map_err(|e| failure::permanent(format!("stored order does not decode: {e}")))?;
-    let tracking_url = format!("{}/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
+    // The API serves customer tracking at /v1/track/{token}.
+    let tracking_url = format!("{}/v1/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
     let facts = Facts {
         shop_name: &ctx.settings.shop_name,
         order_id: &o.shop_order_id,

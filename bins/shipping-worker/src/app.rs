@@ -1,0 +1,167 @@
+//! The worker process: one `run()` that builds the context once and runs the queues, the crons
+//! and the outbox relay until SIGTERM; plus the operator subcommands.
+
+use crate::context::Context;
+use crate::handler::Handler;
+use crate::mail::Mailer;
+use crate::queue::{CronSchedule, Queues, termination_signal};
+use crate::relay::{self, JobSink};
+use crate::settings::WorkerConfig;
+use anyhow::{Context as _, Result, anyhow};
+use futures::future::BoxFuture;
+use shipping_store::jobs::{CronTask, CronV1, Job};
+use shipping_store::{Store, StoreConfig};
+use shiprocket_client::{Client, MemoryTokenStore, RedisTokenStore, TokenStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+impl JobSink for Queues {
+    fn push_all<'a>(&'a self, jobs: &'a [Job]) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move { Queues::push_all(self, jobs).await.map_err(|e| e.to_string()) })
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).try_init();
+}
+
+pub async fn open_store(config: &WorkerConfig) -> Result<Store> {
+    let mut sc = StoreConfig::new(config.database.url.clone());
+    sc.max_connections = config.database.max_connections;
+    let store = Store::connect(&sc).await.context("connecting to the database")?;
+    // Another process (the API, a second worker) may be migrating at the same moment: its
+    // migration wins, ours sees it applied on the next try.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match store.migrate().await {
+            Ok(()) => return Ok(store),
+            Err(e) if attempt < 5 => {
+                tracing::warn!(error = %e, attempt, "migration failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e).context("running migrations"),
+        }
+    }
+}
+
+/// Builds everything the jobs need, from configuration.
+pub async fn context(config: &WorkerConfig, store: Store) -> Result<Context> {
+    let client_config = config.client_config().map_err(|e| anyhow!(e))?;
+    let tokens: Arc<dyn TokenStore> = match &config.shiprocket.token_redis_url {
+        Some(url) if !url.is_empty() => {
+            Arc::new(RedisTokenStore::connect(url, &config.shiprocket.token_key_prefix).await?)
+        }
+        _ => Arc::new(MemoryTokenStore::new()),
+    };
+    let shiprocket = Client::with_token_store(client_config, tokens)?;
+    let mailer = match config.mail.mode.as_str() {
+        "files" => Mailer::Files(config.mail.dir.clone().into()),
+        "smtp" => {
+            let url = config
+                .mail
+                .smtp_url
+                .as_ref()
+                .ok_or_else(|| anyhow!("mail.smtp_url is required when mail.mode = smtp"))?;
+            let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.expose())
+                .map_err(|e| anyhow!("mail.smtp_url: {e}"))?
+                .build();
+            Mailer::Smtp { transport }
+        }
+        other => return Err(anyhow!("mail.mode must be files or smtp, not {other:?}")),
+    };
+    let settings = config.settings().map_err(|e| anyhow!(e))?;
+    Ok(Context {
+        store,
+        shiprocket,
+        http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?,
+        mailer,
+        settings,
+    })
+}
+
+/// Runs the worker until SIGTERM or Ctrl-C.
+pub async fn run(config: WorkerConfig) -> Result<()> {
+    let store = open_store(&config).await?;
+    let ctx = context(&config, store.clone()).await?;
+    let queues = Queues::connect(&config.queue).await?;
+    let w = &config.worker;
+    let cron = |task| move || Job::Cron(CronV1 { task });
+    queues.schedule_cron(
+        "refresh_tracking",
+        CronSchedule::every(Duration::from_secs(w.tracking_refresh_secs))?,
+        cron(CronTask::RefreshTracking),
+    )?;
+    queues.schedule_cron(
+        "retry_failed_syncs",
+        CronSchedule::every(Duration::from_secs(w.retry_failed_syncs_secs))?,
+        cron(CronTask::RetryFailedSyncs),
+    )?;
+    queues.schedule_cron("cleanup", CronSchedule::every(Duration::from_secs(24 * 3600))?, cron(CronTask::Cleanup))?;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let relay_queues = queues.clone();
+    let relay_store = store.clone();
+    let relay_every = Duration::from_millis(w.relay_interval_ms);
+    let relay_stop = stopped(stop_rx.clone());
+    let relay = tokio::spawn(async move { relay::run(relay_store, &relay_queues, relay_every, relay_stop).await });
+    tokio::spawn(async move {
+        termination_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    tracing::info!(database = %redact(&config.database.url), shiprocket = %config.shiprocket.base_url, "shipping-worker running");
+    let result = queues.run(Arc::new(Handler { ctx }), stopped(stop_rx)).await;
+    let _ = relay.await;
+    result
+}
+
+/// The database URL without its password, for the start-up log line.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://[redacted]{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// `shipping-worker [run | migrate | dead-jobs | replay-dead <id>]`. The operator commands print
+/// their answer on stdout (they are meant for a terminal).
+#[allow(clippy::print_stdout)]
+pub async fn main() -> Result<()> {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    init_tracing();
+    let config = WorkerConfig::load().context("reading the configuration")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["run"] => run(config).await,
+        ["migrate"] => open_store(&config).await.map(|_| ()),
+        ["dead-jobs"] => {
+            let store = open_store(&config).await?;
+            for d in store.dead_jobs().await? {
+                let line = serde_json::json!({"id": d.id, "kind": d.kind, "attempts": d.attempts, "error": d.error, "at": d.created_at});
+                println!("{line}");
+            }
+            Ok(())
+        }
+        ["replay-dead", id] => {
+            let store = open_store(&config).await?;
+            let id: i64 = id.parse().context("replay-dead takes a dead job id")?;
+            let job = store.replay_dead_job(id).await?;
+            println!("replayed dead job {id} ({}) through the outbox", job.kind());
+            Ok(())
+        }
+        other => Err(anyhow!("unknown command {other:?}; use run, migrate, dead-jobs or replay-dead <id>")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_passwords_are_not_logged() {
+        assert_eq!(super::redact("postgres://app:s3cret@db:5432/shipping"), "postgres://[redacted]@db:5432/shipping");
+        assert_eq!(super::redact("sqlite://data/shipping.db?mode=rwc"), "sqlite://data/shipping.db?mode=rwc");
+    }
+}
