@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test lint fmt-check clippy nextest bench tools services doc
+.PHONY: run smoke test lint fmt-check clippy nextest bench tools services doc
 
 run:
 	@./scripts/run.sh
+
+# The README's promise, scripted: start everything, post the example order, wait for delivered.
+smoke:
+	@./scripts/smoke.sh
 
 test: tools fmt-check clippy nextest
 

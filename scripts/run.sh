@@ -10,12 +10,13 @@ SIM_PORT="${SIM_PORT:-8081}"
 SIM_SPEED="${SIM_SPEED:-1200}"   # simulated seconds per real second: a parcel is delivered in ~2 min
 API_KEY="${API_KEY:-dev-key}"
 WEBHOOK_TOKEN="${WEBHOOK_TOKEN:-dev-webhook-token}"
+DATA_DIR="${DATA_DIR:-data}"
 
 echo "Building (the first build takes a few minutes)…"
 cargo build --quiet --bin shiprocket-sim --bin shipping-api --bin shipping-worker
-mkdir -p data/outbox data/logs
+mkdir -p "$DATA_DIR/outbox" "$DATA_DIR/logs"
 
-export DATABASE_URL="sqlite://data/shipping.db?mode=rwc"
+export DATABASE_URL="sqlite://${DATA_DIR}/shipping.db?mode=rwc"
 export SHIPPING__DATABASE__URL="$DATABASE_URL"
 export SHIPROCKET_API_URL="http://127.0.0.1:${SIM_PORT}/v1/external/"
 export SHIPPING__SHIPROCKET__BASE_URL="$SHIPROCKET_API_URL"
@@ -31,6 +32,9 @@ export SHIPPING__SHOP__PUBLIC_BASE_URL="http://127.0.0.1:${API_PORT}"
 # The simulator's clock runs fast: poll it every minute instead of every two hours.
 export SHIPPING__WORKER__TRACKING_REFRESH_SECS=60
 export SHIPPING__WORKER__WEBHOOK_QUIET_PERIOD_SECS=30
+export SHIPPING__MAIL__DIR="${DATA_DIR}/outbox"
+export SHIPPING__QUEUE__BACKEND__KIND=sqlite
+export SHIPPING__QUEUE__BACKEND__URL="sqlite://${DATA_DIR}/queue.db"
 export RUST_LOG="${RUST_LOG:-info}"
 
 pids=()
@@ -44,27 +48,27 @@ trap cleanup INT TERM EXIT
 
 ./target/debug/shiprocket-sim --port "$SIM_PORT" --speed "$SIM_SPEED" \
   --webhook-url "http://127.0.0.1:${API_PORT}/webhooks/courier-updates" --webhook-token "$WEBHOOK_TOKEN" \
-  > data/logs/simulator.log 2>&1 &
+  > "$DATA_DIR/logs/simulator.log" 2>&1 &
 pids+=($!)
-./target/debug/shipping-api > data/logs/api.log 2>&1 &
+./target/debug/shipping-api > "$DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
 # The API migrates the database on start; the worker starts once it answers.
 for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:${API_PORT}/healthz" >/dev/null 2>&1 && break
   sleep 0.5
 done
-./target/debug/shipping-worker > data/logs/worker.log 2>&1 &
+./target/debug/shipping-worker > "$DATA_DIR/logs/worker.log" 2>&1 &
 pids+=($!)
 
 cat <<EOT
 
-  Shipping service is running (zero-setup mode: data in ./data, e-mails in ./data/outbox).
+  Shipping service is running (zero-setup mode: data in ${DATA_DIR}, e-mails in ${DATA_DIR}/outbox).
 
   API ............ http://127.0.0.1:${API_PORT}        (key: ${API_KEY})
   OpenAPI ........ http://127.0.0.1:${API_PORT}/openapi.json
   Metrics ........ http://127.0.0.1:${API_PORT}/metrics
   Simulator ...... http://127.0.0.1:${SIM_PORT}/__sim/state   (Shiprocket stand-in, ${SIM_SPEED}x clock)
-  Logs ........... data/logs/{api,worker,simulator}.log
+  Logs ........... ${DATA_DIR}/logs/{api,worker,simulator}.log
 
   Try an order-paid event (see README.md for the field list):
 
@@ -77,4 +81,4 @@ cat <<EOT
   Ctrl-C stops everything.
 EOT
 wait -n "${pids[@]}" || true
-echo "A process stopped; see data/logs." >&2
+echo "A process stopped; see ${DATA_DIR}/logs." >&2
