@@ -4,16 +4,14 @@
 //! return or NDR request + its job, an action's job + its audit row), plus an ingest that keeps
 //! no job for when Shiprocket sync is switched off.
 
-use crate::entities::{audit_log, ndr_action, order, order_item, return_request, shipment, webhook_inbox};
-use crate::ingest::payload_hash;
+use crate::entities::{audit_log, ndr_action, order, return_request, shipment, webhook_inbox};
 use crate::jobs::{ApplyWebhookV1, CreateReturnV1, Job, NdrActionV1};
-use crate::{IngestOutcome, NewOrder, Once, Result, Store, StoreError, now};
+use crate::{IngestOutcome, NewOrder, Once, Result, Store, now};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult,
 };
-use shipping_domain::ShipmentState;
 
 /// Filters for [`Store::list_shipments`]; `None` means "any".
 #[derive(Debug, Clone, Default)]
@@ -265,92 +263,6 @@ impl Store {
     /// is disabled. `new.outbox_kind`/`outbox_payload` are ignored. The order waits in
     /// `pending_sync` until an operator asks for the sync.
     pub async fn ingest_order_without_job(&self, new: NewOrder) -> Result<IngestOutcome> {
-        let hash = payload_hash(&new.payload);
-        let at = now();
-        let txn = self.begin_write().await?;
-        let inserted = order::Entity::insert(order::ActiveModel {
-            shop_order_id: Set(new.shop_order_id.clone()),
-            payload_hash: Set(hash.clone()),
-            payload: Set(new.payload.to_string()),
-            payment_method: Set(new.payment_method.clone()),
-            cod_amount_paise: Set(new.cod_amount_paise),
-            total_paise: Set(new.total_paise),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([order::Column::ShopOrderId])
-        .exec(&txn)
-        .await?;
-        let order_id = match inserted {
-            TryInsertResult::Inserted(r) => r.last_insert_id,
-            TryInsertResult::Conflicted | TryInsertResult::Empty => {
-                txn.rollback().await?;
-                return self.existing_ingest_outcome(&new.shop_order_id, &hash).await;
-            }
-        };
-        if !new.items.is_empty() {
-            order_item::Entity::insert_many(new.items.iter().map(|i| order_item::ActiveModel {
-                order_id: Set(order_id),
-                sku: Set(i.sku.clone()),
-                name: Set(i.name.clone()),
-                units: Set(i.units),
-                unit_price_paise: Set(i.unit_price_paise),
-                discount_paise: Set(i.discount_paise),
-                tax_percent: Set(i.tax_percent),
-                hsn: Set(i.hsn.clone()),
-                weight_grams: Set(i.weight_grams),
-                ..Default::default()
-            }))
-            .exec(&txn)
-            .await?;
-        }
-        let shipment_id = shipment::Entity::insert(shipment::ActiveModel {
-            order_id: Set(order_id),
-            channel_order_id: Set(new.channel_order_id.clone()),
-            reship_attempt: Set(0),
-            sync_status: Set("pending".into()),
-            sync_error: Set(None),
-            sync_attempts: Set(0),
-            next_sync_at: Set(None),
-            sr_order_id: Set(None),
-            sr_shipment_id: Set(None),
-            awb: Set(None),
-            courier_id: Set(None),
-            courier_name: Set(None),
-            state: Set(ShipmentState::PendingSync.name().to_owned()),
-            state_raw: Set(None),
-            ndr_attempts: Set(0),
-            last_event_at: Set(None),
-            last_webhook_at: Set(None),
-            last_polled_at: Set(None),
-            tracking_token: Set(new.tracking_token.clone()),
-            version: Set(0),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        txn.commit().await?;
-        Ok(IngestOutcome::Created { order_id, shipment_id })
-    }
-
-    async fn existing_ingest_outcome(&self, shop_order_id: &str, hash: &str) -> Result<IngestOutcome> {
-        let existing = self
-            .order_by_shop_id(shop_order_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("order {shop_order_id} vanished during ingest")))?;
-        if existing.payload_hash != hash {
-            return Ok(IngestOutcome::Conflict { order_id: existing.id });
-        }
-        let first = self
-            .shipments_of_order(existing.id)
-            .await?
-            .into_iter()
-            .find(|s| s.reship_attempt == 0)
-            .ok_or_else(|| StoreError::NotFound(format!("order {shop_order_id} has no shipment")))?;
-        Ok(IngestOutcome::Replayed { order_id: existing.id, shipment_id: first.id })
+        self.ingest(new, false).await
     }
 }

@@ -76,13 +76,18 @@ impl Store {
     /// decides, inside one transaction with the shipment and the outbox row, so a crash leaves
     /// either everything or nothing.
     pub async fn ingest_order(&self, new: NewOrder) -> Result<IngestOutcome> {
-        if !new.outbox_payload.is_object() {
+        self.ingest(new, true).await
+    }
+
+    /// The ingest, with or without its `sync_order` outbox row.
+    pub(crate) async fn ingest(&self, new: NewOrder, with_job: bool) -> Result<IngestOutcome> {
+        if with_job && !new.outbox_payload.is_object() {
             return Err(StoreError::Invalid("the outbox payload must be a JSON object".into()));
         }
         let hash = payload_hash(&new.payload);
         let at = now();
         if self.backend() == DbBackend::Postgres {
-            return match self.ingest_in_one_statement(&new, &hash, at).await? {
+            return match self.ingest_in_one_statement(&new, &hash, at, with_job).await? {
                 Some(created) => Ok(created),
                 None => self.existing_outcome(&new.shop_order_id, &hash).await,
             };
@@ -153,18 +158,20 @@ impl Store {
         .exec(&txn)
         .await?
         .last_insert_id;
-        outbox::Entity::insert(outbox::ActiveModel {
-            kind: Set(new.outbox_kind.clone()),
-            payload: Set(with_ids(&new.outbox_payload, order_id, shipment_id).to_string()),
-            created_at: Set(at),
-            available_at: Set(at),
-            locked_until: Set(None),
-            dispatched_at: Set(None),
-            attempts: Set(0),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
+        if with_job {
+            outbox::Entity::insert(outbox::ActiveModel {
+                kind: Set(new.outbox_kind.clone()),
+                payload: Set(with_ids(&new.outbox_payload, order_id, shipment_id).to_string()),
+                created_at: Set(at),
+                available_at: Set(at),
+                locked_until: Set(None),
+                dispatched_at: Set(None),
+                attempts: Set(0),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+        }
         txn.commit().await?;
         Ok(IngestOutcome::Created { order_id, shipment_id })
     }
@@ -176,6 +183,7 @@ impl Store {
         new: &NewOrder,
         hash: &str,
         at: DateTime<Utc>,
+        with_job: bool,
     ) -> Result<Option<IngestOutcome>> {
         let mut values: Vec<sea_orm::Value> = vec![
             new.shop_order_id.clone().into(),
@@ -190,6 +198,8 @@ impl Store {
             new.tracking_token.clone().into(),
             new.outbox_kind.clone().into(),
             new.outbox_payload.to_string().into(),
+            // $13: whether the outbox row is written (sync may be switched off).
+            with_job.into(),
         ];
         let mut rows = Vec::new();
         for item in &new.items {
@@ -231,7 +241,7 @@ impl Store {
              s AS (INSERT INTO shipments (order_id, channel_order_id, reship_attempt, sync_status, sync_attempts, state, ndr_attempts, tracking_token, version, created_at, updated_at) \
                SELECT o.id, $8, 0, 'pending', 0, $9, 0, $10, 0, $7, $7 FROM o RETURNING id, order_id), \
              x AS (INSERT INTO outbox (kind, payload, created_at, available_at, attempts) \
-               SELECT $11, ($12::jsonb || jsonb_build_object('order_id', s.order_id, 'shipment_id', s.id))::text, $7, $7, 0 FROM s) \
+               SELECT $11, ($12::jsonb || jsonb_build_object('order_id', s.order_id, 'shipment_id', s.id))::text, $7, $7, 0 FROM s WHERE $13::bool) \
              SELECT order_id, id AS shipment_id FROM s"
         );
         let row = self.db().query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
