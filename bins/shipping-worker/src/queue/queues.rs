@@ -400,6 +400,7 @@ impl Queues {
         let mut pause = Duration::from_secs(1);
         for generation in 0u32.. {
             let worker_name = format!("{name}-{generation}");
+            let started = std::time::Instant::now();
             let exit = match &self.inner.store {
                 Store::Redis { storages, .. } => {
                     let storage = storages[index(priority)].clone();
@@ -429,6 +430,10 @@ impl Queues {
                         return Ok(());
                     }
                     tracing::error!(worker = %worker_name, %error, "queue worker failed; restarting");
+                    if started.elapsed() > Duration::from_secs(60) {
+                        // It had been healthy: a new outage starts the backoff afresh.
+                        pause = Duration::from_secs(1);
+                    }
                     tokio::select! {
                         () = tokio::time::sleep(pause) => {}
                         () = stopped(stop.clone()) => return Ok(()),
