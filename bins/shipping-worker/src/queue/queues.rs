@@ -821,6 +821,10 @@ fn redis_config(cfg: &QueueConfig, priority: Priority, queue: &str) -> apalis_re
         .missed_heartbeats(cfg.missed_heartbeats)
         // Nothing subscribes to apalis' pub/sub events; skip the PUBLISH per push and ack.
         .emit_events(false)
+        // Leases only label running tasks (crash recovery goes by the worker's in-flight set),
+        // and taking one LREMs the task from the active list: O(backlog) per task, measured at
+        // 7 ms per script with 20k queued, capping a worker near 3k jobs/s.
+        .lock_tasks(false)
         // `None` would make apalis-redis `EXPIRE key 0`, i.e. no idempotency at all.
         .idempotency_ttl(Some(cfg.idempotency_ttl()))
 }
