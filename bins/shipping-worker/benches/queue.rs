@@ -107,6 +107,12 @@ fn main() {
         return;
     }
     let lpush = redis_benchmark_lpush();
+    // redis-benchmark leaves its `mylist` behind; the Redis is shared.
+    rt.block_on(async {
+        let client = redis::Client::open(REDIS_URL).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = redis::cmd("DEL").arg("mylist").query_async(&mut conn).await.unwrap();
+    });
     match lpush {
         Some(r) => println!("redis-benchmark lpush (reference): {r:>9.0} ops/s"),
         None => println!("redis-benchmark lpush (reference): redis-benchmark not found, no ratio"),

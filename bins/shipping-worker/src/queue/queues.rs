@@ -206,9 +206,52 @@ impl Queues {
                     }
                 }
                 .map_err(|e| anyhow!("pushing {} jobs to the {} queue: {e}", chunk.len(), priority_name(priority)))?;
+                self.promote_due(priority).await?;
             }
         }
         Ok(())
+    }
+
+    /// apalis-redis 1.0 pushes every task into the scheduled set, and its fetch moves *all* due
+    /// ones to the active list with one Lua `unpack`, which fails beyond about 8,000 ids: the
+    /// worker then dies on every fetch. So we move due tasks ourselves, 1,000 at a time, after
+    /// bulk pushes and on every poll tick. No-op on SQLite.
+    fn promote_due(&self, priority: Priority) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(async move {
+            let Store::Redis { conn, storages } = &self.inner.store else { return Ok(0) };
+            let config = storages[index(priority)].get_config();
+            let script = redis::Script::new(PROMOTE_LUA);
+            let mut moved = 0;
+            loop {
+                let n = script
+                    .key(config.scheduled_jobs_set())
+                    .key(config.active_jobs_list())
+                    .key(config.signal_list())
+                    .arg(unix_now())
+                    .arg(PROMOTE_BATCH)
+                    .invoke_async::<u64>(&mut conn.clone())
+                    .await
+                    .context("moving due Redis jobs to the active list")?;
+                moved += n;
+                if n < PROMOTE_BATCH {
+                    return Ok(moved);
+                }
+            }
+        })
+    }
+
+    async fn run_promoter(self, mut stop: watch::Receiver<bool>) -> Result<()> {
+        loop {
+            for priority in PRIORITIES {
+                if let Err(error) = self.promote_due(priority).await {
+                    tracing::warn!(queue = priority_name(priority), %error, "could not move due jobs");
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.inner.cfg.poll_interval()) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return Ok(()),
+            }
+        }
     }
 
     /// Queues a job unless a job with the same key was queued on its queue before (Redis: within
@@ -349,6 +392,13 @@ impl Queues {
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
         let replica = replica_name(&self.inner.cfg);
         let mut tasks = JoinSet::new();
+        if matches!(self.inner.store, Store::Redis { .. }) {
+            // A first pass before the workers' first fetch, which a backlog would make fail.
+            for priority in PRIORITIES {
+                self.promote_due(priority).await?;
+            }
+            tasks.spawn(self.clone().run_promoter(stop_rx.clone()));
+        }
         for priority in PRIORITIES {
             let name = format!("{replica}-{}-{instance}-{}", process_token(), priority_name(priority));
             tasks.spawn(self.clone().run_queue(priority, name, handler.clone(), stop_rx.clone()));
@@ -400,6 +450,7 @@ impl Queues {
         let mut pause = Duration::from_secs(1);
         for generation in 0u32.. {
             let worker_name = format!("{name}-{generation}");
+            let started = std::time::Instant::now();
             let exit = match &self.inner.store {
                 Store::Redis { storages, .. } => {
                     let storage = storages[index(priority)].clone();
@@ -429,6 +480,10 @@ impl Queues {
                         return Ok(());
                     }
                     tracing::error!(worker = %worker_name, %error, "queue worker failed; restarting");
+                    if started.elapsed() > Duration::from_secs(60) {
+                        // It had been healthy: a new outage starts the backoff afresh.
+                        pause = Duration::from_secs(1);
+                    }
                     tokio::select! {
                         () = tokio::time::sleep(pause) => {}
                         () = stopped(stop.clone()) => return Ok(()),
@@ -544,6 +599,21 @@ for i = 2, #ARGV do
     end
 end
 return removed
+"#;
+
+const PROMOTE_BATCH: u64 = 1000;
+
+/// KEYS: scheduled set, active list, signal list; ARGV: now (unix s), batch. As apalis' fetch
+/// does, minus the unbounded `unpack`.
+const PROMOTE_LUA: &str = r#"
+local ids = redis.call("zrangebyscore", KEYS[1], 0, ARGV[1], "LIMIT", 0, tonumber(ARGV[2]))
+if #ids > 0 then
+    redis.call("rpush", KEYS[2], unpack(ids))
+    redis.call("zrem", KEYS[1], unpack(ids))
+    redis.call("del", KEYS[3])
+    redis.call("lpush", KEYS[3], 1)
+end
+return #ids
 "#;
 
 /// Moves every job in the worker's in-flight set back to the active list, and forgets the worker.
@@ -751,6 +821,10 @@ fn redis_config(cfg: &QueueConfig, priority: Priority, queue: &str) -> apalis_re
         .missed_heartbeats(cfg.missed_heartbeats)
         // Nothing subscribes to apalis' pub/sub events; skip the PUBLISH per push and ack.
         .emit_events(false)
+        // Leases only label running tasks (crash recovery goes by the worker's in-flight set),
+        // and taking one LREMs the task from the active list: O(backlog) per task, measured at
+        // 7 ms per script with 20k queued, capping a worker near 3k jobs/s.
+        .lock_tasks(false)
         // `None` would make apalis-redis `EXPIRE key 0`, i.e. no idempotency at all.
         .idempotency_ttl(Some(cfg.idempotency_ttl()))
 }
