@@ -186,3 +186,36 @@ async fn a_paid_order_is_delivered_and_the_customer_sees_it() {
         assert_eq!(emails.iter().filter(|s| s.contains(subject)).count(), 1, "{subject}: {emails:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ndr_resolved_by_a_reattempt_through_the_api() {
+    let stack = start().await;
+    stack.post_order(&order("E2E-NDR", "560077", false)).await;
+    let ready = stack.wait_for("E2E-NDR", "pickup_scheduled").await;
+    let id = ready["shipment"]["id"].as_i64().unwrap();
+
+    // 560077 is the simulator's NDR lane: the first attempt fails 39 simulated hours after pickup.
+    stack.sim.advance(Duration::hours(40)).await;
+    stack.wait_for("E2E-NDR", "ndr").await;
+    let action = stack
+        .http
+        .post(format!("{}/v1/shipments/{id}/ndr-action", stack.api))
+        .bearer_auth(KEY)
+        .json(&json!({"action": "re-attempt", "comments": "Customer is home tomorrow"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(action.status(), 202, "{:?}", action.text().await);
+    // The worker sends the decision to Shiprocket; then the courier tries again.
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while stack.sim.state()["shipments"][0]["ndr_open"] == true {
+        assert!(Instant::now() < deadline, "the NDR action never reached Shiprocket");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    stack.sim.advance(Duration::hours(30)).await;
+    let done = stack.wait_for("E2E-NDR", "delivered").await;
+
+    let statuses: Vec<&str> =
+        done["timeline"].as_array().unwrap().iter().filter_map(|t| t["status"].as_str()).collect();
+    assert!(statuses.contains(&"UNDELIVERED") && statuses.last() == Some(&"DELIVERED"), "{statuses:?}");
+}
