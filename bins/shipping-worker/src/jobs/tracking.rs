@@ -23,17 +23,34 @@ pub fn notification_for(state: ShipmentState) -> Option<&'static str> {
     }
 }
 
+/// Whether the parcel has left the warehouse in this state (the "shipped" mail is due).
+fn has_shipped(state: ShipmentState) -> bool {
+    matches!(
+        state,
+        ShipmentState::PickedUp
+            | ShipmentState::InTransit
+            | ShipmentState::OutForDelivery
+            | ShipmentState::Ndr { .. }
+            | ShipmentState::Delivered
+    )
+}
+
+/// Queues the customer's mails for a state change. Webhooks are applied concurrently and can
+/// land out of order: when "out for delivery" is applied before "picked up", the later
+/// "picked up" changes nothing, so "shipped" is also due whenever a state beyond pickup is
+/// reached. Each mail is queued once per shipment whatever the order.
 async fn after_change(ctx: &Context, recorded: &RecordedEvent) -> Result<(), JobFailure> {
     if !recorded.changed() {
         return Ok(());
     }
-    if let Some(kind) = notification_for(recorded.to)
-        && let Once::New(id) = ctx.store.queue_notification(recorded.shipment_id, kind, "customer").await.job()?
-    {
-        ctx.store
-            .enqueue(ctx.store.db(), &Job::SendNotification(SendNotificationV1 { notification_id: id }))
-            .await
-            .job()?;
+    let shipped = has_shipped(recorded.to).then_some("shipped");
+    for kind in shipped.into_iter().chain(notification_for(recorded.to)) {
+        if let Once::New(id) = ctx.store.queue_notification(recorded.shipment_id, kind, "customer").await.job()? {
+            ctx.store
+                .enqueue(ctx.store.db(), &Job::SendNotification(SendNotificationV1 { notification_id: id }))
+                .await
+                .job()?;
+        }
     }
     Ok(())
 }
