@@ -4,7 +4,7 @@
 //! return or NDR request + its job, an action's job + its audit row), plus an ingest that keeps
 //! no job for when Shiprocket sync is switched off.
 
-use crate::entities::{audit_log, ndr_action, order, return_request, shipment, webhook_inbox};
+use crate::entities::{audit_log, ndr_action, order, shipment, webhook_inbox};
 use crate::jobs::{ApplyWebhookV1, CreateReturnV1, Job, NdrActionV1};
 use crate::{IngestOutcome, NewOrder, Once, Result, Store, now};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -191,26 +191,12 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<Once> {
-        let at = now();
         let txn = self.begin_write().await?;
-        let inserted = return_request::Entity::insert(return_request::ActiveModel {
-            shipment_id: Set(shipment_id),
-            channel_return_id: Set(channel_return_id.to_owned()),
-            reason: Set(reason.to_owned()),
-            status: Set("requested".into()),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([return_request::Column::ChannelReturnId])
-        .exec(&txn)
-        .await?;
-        let return_id = match inserted {
-            TryInsertResult::Inserted(r) => r.last_insert_id,
-            TryInsertResult::Conflicted | TryInsertResult::Empty => {
-                txn.rollback().await?;
-                return Ok(Once::AlreadyThere);
-            }
+        let Once::New(return_id) =
+            crate::records::insert_return_request(&txn, shipment_id, channel_return_id, reason).await?
+        else {
+            txn.rollback().await?;
+            return Ok(Once::AlreadyThere);
         };
         self.enqueue(&txn, &Job::CreateReturn(CreateReturnV1 { return_id })).await?;
         insert_audit(

@@ -29,6 +29,30 @@ where
     }
 }
 
+/// Inserts a return request once per channel return id, on `conn` (a transaction when the
+/// caller pairs it with its job).
+pub(crate) async fn insert_return_request<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    shipment_id: i64,
+    channel_return_id: &str,
+    reason: &str,
+) -> Result<Once> {
+    let at = now();
+    let r = return_request::Entity::insert(return_request::ActiveModel {
+        shipment_id: Set(shipment_id),
+        channel_return_id: Set(channel_return_id.to_owned()),
+        reason: Set(reason.to_owned()),
+        status: Set("requested".into()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([return_request::Column::ChannelReturnId])
+    .exec(conn)
+    .await?;
+    Ok(once(r))
+}
+
 /// A rate-cache key: the lane, the weight slab and COD.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RateKey {
@@ -193,20 +217,7 @@ impl Store {
 
     /// Records a customer return request once per channel return id.
     pub async fn request_return(&self, shipment_id: i64, channel_return_id: &str, reason: &str) -> Result<Once> {
-        let at = now();
-        let r = return_request::Entity::insert(return_request::ActiveModel {
-            shipment_id: Set(shipment_id),
-            channel_return_id: Set(channel_return_id.to_owned()),
-            reason: Set(reason.to_owned()),
-            status: Set("requested".into()),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([return_request::Column::ChannelReturnId])
-        .exec(self.db())
-        .await?;
-        Ok(once(r))
+        insert_return_request(self.db(), shipment_id, channel_return_id, reason).await
     }
 
     /// Records an NDR decision to send to Shiprocket.
