@@ -48,7 +48,7 @@ pub struct NewNdrAction {
     pub requested_by: String,
 }
 
-async fn insert_audit<C: ConnectionTrait>(
+pub(crate) async fn insert_audit<C: ConnectionTrait>(
     conn: &C,
     entity: &str,
     entity_id: i64,

@@ -258,18 +258,7 @@ impl Store {
         actor: &str,
         details: serde_json::Value,
     ) -> Result<()> {
-        audit_log::ActiveModel {
-            entity: Set(entity.to_owned()),
-            entity_id: Set(entity_id),
-            action: Set(action.to_owned()),
-            actor: Set(actor.to_owned()),
-            details: Set(details.to_string()),
-            created_at: Set(now()),
-            ..Default::default()
-        }
-        .insert(self.db())
-        .await?;
-        Ok(())
+        crate::api_queries::insert_audit(self.db(), entity, entity_id, action, actor, &details).await
     }
 
     pub async fn audit_trail(&self, entity: &str, entity_id: i64) -> Result<Vec<audit_log::Model>> {
