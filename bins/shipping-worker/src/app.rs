@@ -29,6 +29,7 @@ fn init_tracing() {
 pub async fn open_store(config: &WorkerConfig) -> Result<Store> {
     let mut sc = StoreConfig::new(config.database.url.clone());
     sc.max_connections = config.database.max_connections;
+    sc.schema = Some(config.database.schema.clone()).filter(|s| !s.is_empty());
     let store = Store::connect(&sc).await.context("connecting to the database")?;
     // Another process (the API, a second worker) may be migrating at the same moment: its
     // migration wins, ours sees it applied on the next try.

@@ -13,11 +13,13 @@ pub struct DatabaseSection {
     /// `sqlite://data/shipping.db?mode=rwc` (zero-setup) or `postgres://…` (production).
     pub url: String,
     pub max_connections: u32,
+    /// Postgres only: the schema to use. Empty: the connection's default search path.
+    pub schema: String,
 }
 
 impl Default for DatabaseSection {
     fn default() -> Self {
-        DatabaseSection { url: "sqlite://data/shipping.db?mode=rwc".into(), max_connections: 16 }
+        DatabaseSection { url: "sqlite://data/shipping.db?mode=rwc".into(), max_connections: 16, schema: String::new() }
     }
 }
 

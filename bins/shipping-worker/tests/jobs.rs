@@ -1,66 +1,96 @@
-//! The job chain against the simulator and a real store, run in-process from the outbox:
-//! exactly-once sync under faults, validation failures and their retry, the cancelled-order
-//! trap, and tracking.
+//! The job chain against the simulator and a real store: exactly-once sync under faults,
+//! validation failures and their retry, the cancelled-order trap, tracking and notifications.
+//! Every test runs twice: once with the jobs run in-process straight from the outbox
+//! (`runner::drain`, deterministic), once through the embedded apalis queue on SQLite (the
+//! outbox relay pushes, apalis workers call the same handler with our retry policy).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod store_support;
+
 use chrono::Duration;
-use sea_orm::{ConnectionTrait, Database};
+use futures::future::BoxFuture;
 use serde_json::json;
-use shipping_store::{IngestOutcome, NewOrder, Store, StoreConfig};
+use shipping_store::jobs::Job;
 use shipping_worker::context::{Context, Settings};
 use shipping_worker::handler::Handler;
+use shipping_worker::queue::{JobFailure, JobHandler, QueueBackend, QueueConfig, Queues};
+use shipping_worker::relay::relay_once;
 use shipping_worker::runner::{Drained, drain};
 use shiprocket_client::{Client, ClientConfig, Credentials, Secret};
 use shiprocket_sim::{CancelledOrderMode, DuplicateOrderMode, FaultKind, FaultRule, SimConfig, Simulator};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-fn unique(tag: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "w_{tag}_{}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use store_support::{Backend, drop_schema, fresh_store, unique};
 
 struct Harness {
     sim: Simulator,
     ctx: Context,
     handler: Handler,
+    runner: Runner,
     schema: Option<String>,
     outbox_dir: std::path::PathBuf,
 }
 
-enum Backend {
-    Sqlite,
-    Postgres,
+/// How a test's jobs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    /// `runner::drain`: in this task, straight from the outbox.
+    Outbox,
+    /// The outbox relay into apalis on a SQLite file, worked by the queue's workers.
+    EmbeddedQueue,
 }
 
-fn pg_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+/// Generates one test per runner from `async fn name(runner: Runner)`.
+macro_rules! on_both_runners {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn outbox() {
+                super::$name(super::Runner::Outbox).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded_queue() {
+                super::$name(super::Runner::EmbeddedQueue).await;
+            }
+        }
+    };
+}
+
+/// The real handler, counted: the drain knows when nothing is running.
+#[derive(Default)]
+struct Counting {
+    inner: Option<Handler>,
+    in_flight: AtomicUsize,
+    succeeded: AtomicUsize,
+    dead: Mutex<Vec<(String, String)>>,
+}
+
+impl JobHandler for Counting {
+    fn handle(&self, job: Job, attempt: u32) -> BoxFuture<'_, Result<(), JobFailure>> {
+        Box::pin(async move {
+            self.in_flight.fetch_add(1, Ordering::SeqCst);
+            let outcome = self.inner.as_ref().unwrap().handle(job, attempt).await;
+            if outcome.is_ok() {
+                self.succeeded.fetch_add(1, Ordering::SeqCst);
+            }
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            outcome
+        })
+    }
+
+    fn dead(&self, job: Job, attempts: u32, error: String) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.dead.lock().unwrap().push((job.kind().to_owned(), error.clone()));
+            self.inner.as_ref().unwrap().dead(job, attempts, error).await;
+        })
+    }
 }
 
 impl Harness {
-    async fn start(backend: Backend, sim_config: SimConfig, settings: Settings) -> Harness {
+    async fn start(runner: Runner, backend: Backend, sim_config: SimConfig, settings: Settings) -> Harness {
         let sim = Simulator::start(sim_config).await.unwrap();
-        let (config, schema) = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join("shipping-worker-tests");
-                std::fs::create_dir_all(&dir).unwrap();
-                (StoreConfig::new(format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique("jobs"))), None)
-            }
-            Backend::Postgres => {
-                let schema = unique("jobs").to_lowercase();
-                let admin = Database::connect(pg_url()).await.unwrap();
-                admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
-                let mut c = StoreConfig::new(pg_url());
-                c.schema = Some(schema.clone());
-                (c, Some(schema))
-            }
-        };
-        let store = Store::connect(&config).await.unwrap();
-        store.migrate().await.unwrap();
+        let (store, _, schema) = fresh_store(backend).await;
         let mut client_config = ClientConfig::new(
             sim.base_url().parse().unwrap(),
             Credentials { email: "api-user@example-store.in".into(), password: Secret::new("sim") },
@@ -78,45 +108,66 @@ impl Harness {
             mailer: shipping_worker::mail::Mailer::Files(outbox_dir.clone()),
             settings,
         };
-        Harness { sim, handler: Handler { ctx: ctx.clone() }, ctx, schema, outbox_dir }
+        Harness { sim, handler: Handler { ctx: ctx.clone() }, ctx, runner, schema, outbox_dir }
     }
 
     async fn ingest(&self, id: &str, pincode: &str, cod: bool) -> i64 {
-        let payment = if cod { json!({"method": "cod", "amount": 99_800}) } else { json!({"method": "prepaid"}) };
-        let order = json!({
-            "id": id,
-            "placed_at": "2025-01-14T05:50:00Z",
-            "items": [{"sku": "TSH-BLU-M", "name": "Cotton T-Shirt Blue M", "units": 2, "unit_price": 49_900, "tax_percent": 5.0, "hsn": "610910"}],
-            "customer": {"email": "asha.verma@example.com", "phone": "9800000001"},
-            "billing": {"first_name": "Asha", "last_name": "Verma", "line1": "Flat 12, Lotus Apartments", "city": "Bengaluru", "state": "Karnataka", "pincode": pincode},
-            "payment": payment,
-        });
-        let parsed: shipping_domain::ShopOrder = serde_json::from_value(order.clone()).expect("a valid shop order");
-        let outcome = self
-            .ctx
-            .store
-            .ingest_order(NewOrder {
-                shop_order_id: id.into(),
-                payload: serde_json::to_value(&parsed).unwrap(),
-                payment_method: if cod { "cod".into() } else { "prepaid".into() },
-                cod_amount_paise: if cod { 99_800 } else { 0 },
-                total_paise: 99_800,
-                items: vec![],
-                channel_order_id: id.into(),
-                tracking_token: unique("tok"),
-                outbox_kind: "sync_order".into(),
-                outbox_payload: json!({"type": "sync_order"}),
-            })
-            .await
-            .unwrap();
-        match outcome {
-            IngestOutcome::Created { shipment_id, .. } => shipment_id,
-            other => panic!("{other:?}"),
+        store_support::ingest(&self.ctx.store, id, pincode, cod).await
+    }
+
+    /// Runs every waiting job and the jobs they enqueue until nothing is left.
+    async fn drain(&self, max_attempts: u32) -> Drained {
+        match self.runner {
+            Runner::Outbox => drain(&self.ctx.store, &self.handler, max_attempts, 200).await.unwrap(),
+            Runner::EmbeddedQueue => self.drain_through_queue(max_attempts).await,
         }
     }
 
-    async fn drain(&self, max_attempts: u32) -> Drained {
-        drain(&self.ctx.store, &self.handler, max_attempts, 200).await.unwrap()
+    /// The same through apalis: the relay pushes outbox rows into a SQLite queue that the
+    /// queue's workers run with the retry policy, until the outbox, the queue and the workers
+    /// have been idle for a while. The workers are started per drain so that a test can change
+    /// the handler's settings between drains.
+    async fn drain_through_queue(&self, max_attempts: u32) -> Drained {
+        let file = self.outbox_dir.with_extension("queue.db");
+        let cfg = QueueConfig {
+            backend: QueueBackend::Sqlite { url: format!("sqlite://{}", file.display()) },
+            base_backoff_ms: 0,
+            max_attempts,
+            poll_interval_ms: 20,
+            shutdown_timeout_secs: 5,
+            ..QueueConfig::default()
+        };
+        let queues = Queues::connect(&cfg).await.unwrap();
+        let counting = Arc::new(Counting { inner: Some(self.handler.clone()), ..Counting::default() });
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let workers = tokio::spawn({
+            let (queues, handler) = (queues.clone(), counting.clone());
+            let mut stopped = stopped.clone();
+            async move {
+                queues
+                    .run(handler, async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            }
+        });
+        let deadline = Instant::now() + std::time::Duration::from_secs(120);
+        let mut quiet_checks = 0;
+        while quiet_checks < 5 {
+            let pushed = relay_once(&self.ctx.store, &queues, 500, std::time::Duration::ZERO).await.unwrap();
+            let waiting: u64 = queues.depth().await.unwrap().iter().map(|d| d.total()).sum();
+            let idle = pushed == 0
+                && waiting == 0
+                && counting.in_flight.load(Ordering::SeqCst) == 0
+                && self.ctx.store.pending_outbox().await.unwrap() == 0;
+            quiet_checks = if idle { quiet_checks + 1 } else { 0 };
+            assert!(Instant::now() < deadline, "the queue never went idle ({waiting} waiting)");
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        }
+        stop.send(true).unwrap();
+        workers.await.unwrap().unwrap();
+        let dead = counting.dead.lock().unwrap().clone();
+        Drained { succeeded: counting.succeeded.load(Ordering::SeqCst), dead, retrying: 0 }
     }
 
     async fn shipment(&self, id: i64) -> shipping_store::entities::shipment::Model {
@@ -138,17 +189,13 @@ impl Harness {
     }
 
     async fn cleanup(self) {
-        if let Some(schema) = self.schema {
-            self.ctx.store.db().clone().close().await.ok();
-            let admin = Database::connect(pg_url()).await.unwrap();
-            admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
-        }
+        drop_schema(&self.ctx.store, self.schema).await;
     }
 }
 
-#[tokio::test]
-async fn paid_order_goes_to_awb_label_and_pickup() {
-    let h = Harness::start(Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+on_both_runners!(paid_order_goes_to_awb_label_and_pickup);
+async fn paid_order_goes_to_awb_label_and_pickup(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
     let id = h.ingest("W-1", "560001", true).await;
 
     let drained = h.drain(5).await;
@@ -165,10 +212,10 @@ async fn paid_order_goes_to_awb_label_and_pickup() {
     h.cleanup().await;
 }
 
-async fn faults_make_exactly_one_order_each(backend: Backend, mode: DuplicateOrderMode) {
+async fn faults_make_exactly_one_order_each(runner: Runner, backend: Backend, mode: DuplicateOrderMode) {
     let mut sim_config = SimConfig { seed: 11, ..SimConfig::default() };
     sim_config.modes.duplicate_order = mode;
-    let h = Harness::start(backend, sim_config, Settings { auto_ship: false, ..Settings::default() }).await;
+    let h = Harness::start(runner, backend, sim_config, Settings { auto_ship: false, ..Settings::default() }).await;
     h.sim.add_fault(FaultRule {
         endpoint: "*".into(),
         kind: FaultKind::Status { status: 503 },
@@ -208,25 +255,25 @@ async fn faults_make_exactly_one_order_each(backend: Backend, mode: DuplicateOrd
     h.cleanup().await;
 }
 
-#[tokio::test]
-async fn faults_and_lost_answers_still_make_one_order_each_return_existing() {
-    faults_make_exactly_one_order_each(Backend::Sqlite, DuplicateOrderMode::ReturnExisting).await;
+on_both_runners!(faults_and_lost_answers_still_make_one_order_each_return_existing);
+async fn faults_and_lost_answers_still_make_one_order_each_return_existing(runner: Runner) {
+    faults_make_exactly_one_order_each(runner, Backend::Sqlite, DuplicateOrderMode::ReturnExisting).await;
 }
 
-#[tokio::test]
-async fn faults_and_lost_answers_still_make_one_order_each_reject_422() {
-    faults_make_exactly_one_order_each(Backend::Sqlite, DuplicateOrderMode::Reject422).await;
+on_both_runners!(faults_and_lost_answers_still_make_one_order_each_reject_422);
+async fn faults_and_lost_answers_still_make_one_order_each_reject_422(runner: Runner) {
+    faults_make_exactly_one_order_each(runner, Backend::Sqlite, DuplicateOrderMode::Reject422).await;
 }
 
-#[tokio::test]
-async fn faults_and_lost_answers_still_make_one_order_each_on_postgres() {
-    faults_make_exactly_one_order_each(Backend::Postgres, DuplicateOrderMode::Reject422).await;
+on_both_runners!(faults_and_lost_answers_still_make_one_order_each_on_postgres);
+async fn faults_and_lost_answers_still_make_one_order_each_on_postgres(runner: Runner) {
+    faults_make_exactly_one_order_each(runner, Backend::Postgres, DuplicateOrderMode::Reject422).await;
 }
 
-#[tokio::test]
-async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fixed() {
+on_both_runners!(a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fixed);
+async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fixed(runner: Runner) {
     let bad = Settings { pickup_location: "No Such WH".into(), auto_ship: false, ..Settings::default() };
-    let mut h = Harness::start(Backend::Sqlite, SimConfig::default(), bad).await;
+    let mut h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), bad).await;
     let id = h.ingest("V-1", "560001", false).await;
 
     let drained = h.drain(5).await;
@@ -262,10 +309,11 @@ async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fix
     h.cleanup().await;
 }
 
-async fn cancelled_trap(mode: CancelledOrderMode) {
+async fn cancelled_trap(runner: Runner, mode: CancelledOrderMode) {
     let mut sim_config = SimConfig::default();
     sim_config.modes.cancelled_order = mode;
-    let h = Harness::start(Backend::Sqlite, sim_config, Settings { auto_ship: false, ..Settings::default() }).await;
+    let h =
+        Harness::start(runner, Backend::Sqlite, sim_config, Settings { auto_ship: false, ..Settings::default() }).await;
     let id = h.ingest("C-1", "560001", false).await;
     h.drain(5).await;
     let first = h.shipment(id).await;
@@ -284,10 +332,7 @@ async fn cancelled_trap(mode: CancelledOrderMode) {
         .store
         .enqueue(
             h.ctx.store.db(),
-            &shipping_store::jobs::Job::SyncOrder(shipping_store::jobs::SyncOrderV1 {
-                order_id: first.order_id,
-                shipment_id: id,
-            }),
+            &Job::SyncOrder(shipping_store::jobs::SyncOrderV1 { order_id: first.order_id, shipment_id: id }),
         )
         .await
         .unwrap();
@@ -305,19 +350,19 @@ async fn cancelled_trap(mode: CancelledOrderMode) {
     h.cleanup().await;
 }
 
-#[tokio::test]
-async fn a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_says_422() {
-    cancelled_trap(CancelledOrderMode::Reject422).await;
+on_both_runners!(a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_says_422);
+async fn a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_says_422(runner: Runner) {
+    cancelled_trap(runner, CancelledOrderMode::Reject422).await;
 }
 
-#[tokio::test]
-async fn a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_returns_it() {
-    cancelled_trap(CancelledOrderMode::ReturnCancelled).await;
+on_both_runners!(a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_returns_it);
+async fn a_cancelled_order_is_reshipped_under_a_new_recorded_id_when_create_returns_it(runner: Runner) {
+    cancelled_trap(runner, CancelledOrderMode::ReturnCancelled).await;
 }
 
-#[tokio::test]
-async fn tracking_refresh_moves_shipments_and_notifies_once() {
-    let h = Harness::start(Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+on_both_runners!(tracking_refresh_moves_shipments_and_notifies_once);
+async fn tracking_refresh_moves_shipments_and_notifies_once(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
     let id = h.ingest("T-1", "560001", false).await;
     h.drain(5).await;
     h.sim.advance(Duration::hours(40)).await;
@@ -335,9 +380,7 @@ async fn tracking_refresh_moves_shipments_and_notifies_once() {
     assert_eq!(emails.len(), 4, "one e-mail per notification");
     assert!(emails.iter().any(|(_, m)| m.contains("has been delivered") && m.contains("To: asha.verma@example.com")));
     // The notify job delivered twice (at-least-once) still leaves one e-mail.
-    let again = shipping_store::jobs::Job::SendNotification(shipping_store::jobs::SendNotificationV1 {
-        notification_id: notes[3].id,
-    });
+    let again = Job::SendNotification(shipping_store::jobs::SendNotificationV1 { notification_id: notes[3].id });
     shipping_worker::jobs::dispatch(&h.ctx, &again, 2).await.unwrap();
     h.ctx.store.mark_notification(notes[3].id, Some("pretend the mark was lost")).await.unwrap();
     shipping_worker::jobs::dispatch(&h.ctx, &again, 3).await.unwrap();
@@ -346,9 +389,9 @@ async fn tracking_refresh_moves_shipments_and_notifies_once() {
     h.cleanup().await;
 }
 
-#[tokio::test]
-async fn webhooks_apply_forward_only_and_duplicates_once() {
-    let h = Harness::start(Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+on_both_runners!(webhooks_apply_forward_only_and_duplicates_once);
+async fn webhooks_apply_forward_only_and_duplicates_once(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
     let id = h.ingest("H-1", "560001", false).await;
     h.drain(5).await;
     let awb = h.shipment(id).await.awb.unwrap();
@@ -363,10 +406,7 @@ async fn webhooks_apply_forward_only_and_duplicates_once() {
             let key = shiprocket_client::webhook::TrackingWebhook::parse(payload.as_bytes()).unwrap().dedupe_key();
             if let shipping_store::Once::New(inbox_id) = store.inbox_webhook(&key, "x", &payload).await.unwrap() {
                 store
-                    .enqueue(
-                        store.db(),
-                        &shipping_store::jobs::Job::ApplyWebhook(shipping_store::jobs::ApplyWebhookV1 { inbox_id }),
-                    )
+                    .enqueue(store.db(), &Job::ApplyWebhook(shipping_store::jobs::ApplyWebhookV1 { inbox_id }))
                     .await
                     .unwrap();
             }
@@ -389,24 +429,21 @@ async fn webhooks_apply_forward_only_and_duplicates_once() {
     h.cleanup().await;
 }
 
-#[tokio::test]
-async fn manifest_ndr_action_and_customer_return() {
+on_both_runners!(manifest_ndr_action_and_customer_return);
+async fn manifest_ndr_action_and_customer_return(runner: Runner) {
     // The simulator's clock jumps; ours does not: poll whatever was polled before.
     let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
-    let h = Harness::start(Backend::Sqlite, SimConfig::default(), settings).await;
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), settings).await;
     let delivered = h.ingest("M-1", "560001", false).await;
     let ndr = h.ingest("M-2", "560077", false).await;
     h.drain(5).await;
 
     // Manifest for both (pickups are scheduled).
-    let enqueue = |job: shipping_store::jobs::Job| {
+    let enqueue = |job: Job| {
         let store = h.ctx.store.clone();
         async move { store.enqueue(store.db(), &job).await.unwrap() }
     };
-    enqueue(shipping_store::jobs::Job::GenerateManifest(shipping_store::jobs::ShipmentBatchV1 {
-        shipment_ids: vec![delivered, ndr],
-    }))
-    .await;
+    enqueue(Job::GenerateManifest(shipping_store::jobs::ShipmentBatchV1 { shipment_ids: vec![delivered, ndr] })).await;
     assert!(h.drain(5).await.dead.is_empty());
     for id in [delivered, ndr] {
         assert!(h.ctx.store.latest_document(id, "manifest").await.unwrap().unwrap().content.starts_with(b"%PDF"));
@@ -423,7 +460,7 @@ async fn manifest_ndr_action_and_customer_return() {
         .request_ndr_action(ndr, "re-attempt", "Customer home tomorrow", None, None, None, "customer")
         .await
         .unwrap();
-    enqueue(shipping_store::jobs::Job::NdrAction(shipping_store::jobs::NdrActionV1 { ndr_action_id: action })).await;
+    enqueue(Job::NdrAction(shipping_store::jobs::NdrActionV1 { ndr_action_id: action })).await;
     assert!(h.drain(5).await.dead.is_empty());
     h.sim.advance(Duration::hours(30)).await;
     shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
@@ -437,7 +474,7 @@ async fn manifest_ndr_action_and_customer_return() {
     else {
         panic!()
     };
-    enqueue(shipping_store::jobs::Job::CreateReturn(shipping_store::jobs::CreateReturnV1 { return_id: ret })).await;
+    enqueue(Job::CreateReturn(shipping_store::jobs::CreateReturnV1 { return_id: ret })).await;
     let drained = h.drain(5).await;
     assert!(drained.dead.is_empty(), "{drained:?}");
     assert_eq!(h.sim.counters().orders_created["M-1-RET"], 1);
@@ -448,14 +485,14 @@ async fn manifest_ndr_action_and_customer_return() {
     h.cleanup().await;
 }
 
-#[tokio::test]
-async fn cron_tasks_plan_and_clean() {
+on_both_runners!(cron_tasks_plan_and_clean);
+async fn cron_tasks_plan_and_clean(runner: Runner) {
     let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
-    let h = Harness::start(Backend::Sqlite, SimConfig::default(), settings).await;
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), settings).await;
     let id = h.ingest("CR-1", "560001", false).await;
     h.drain(5).await;
     h.sim.advance(Duration::hours(40)).await;
-    let tick = |task| shipping_store::jobs::Job::Cron(shipping_store::jobs::CronV1 { task });
+    let tick = |task| Job::Cron(shipping_store::jobs::CronV1 { task });
 
     shipping_worker::jobs::dispatch(&h.ctx, &tick(shipping_store::jobs::CronTask::RefreshTracking), 1).await.unwrap();
     h.drain(5).await;
@@ -463,5 +500,70 @@ async fn cron_tasks_plan_and_clean() {
     shipping_worker::jobs::dispatch(&h.ctx, &tick(shipping_store::jobs::CronTask::RetryFailedSyncs), 1).await.unwrap();
     shipping_worker::jobs::dispatch(&h.ctx, &tick(shipping_store::jobs::CronTask::Cleanup), 1).await.unwrap();
     assert_eq!(h.ctx.store.pending_outbox().await.unwrap(), 0, "nothing planned for a delivered shipment");
+    h.cleanup().await;
+}
+
+/// Runs the outbox's jobs `concurrency` at a time, as the queue's workers do, passing over the
+/// kinds in `skip` (a test that only needs shipments picked up can leave labels and mails out).
+async fn drain_concurrently(h: &Harness, concurrency: usize, skip: &[&str]) {
+    use futures::StreamExt;
+    loop {
+        let batch = h.ctx.store.claim_outbox(500, std::time::Duration::from_secs(60)).await.unwrap();
+        if batch.is_empty() {
+            return;
+        }
+        futures::stream::iter(batch)
+            .for_each_concurrent(concurrency, |row| async move {
+                let job = Job::from_payload(&row.payload).unwrap();
+                if !skip.contains(&job.kind()) {
+                    h.handler.handle(job, 1).await.unwrap();
+                }
+                h.ctx.store.mark_dispatched(&[row.id]).await.unwrap();
+            })
+            .await;
+    }
+}
+
+/// The 2-hourly refresh over 1,000 active shipments, half of which heard from a webhook
+/// recently: only the other half is polled, 50 AWBs per call, and the polled ones move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_polls_only_shipments_without_a_recent_webhook_in_batches() {
+    let h = Harness::start(Runner::Outbox, Backend::Postgres, SimConfig::default(), Settings::default()).await;
+    let ids: Vec<i64> = futures::future::join_all((0..1000).map(|i| {
+        let store = h.ctx.store.clone();
+        async move { store_support::ingest(&store, &format!("RF-{i}"), "560001", false).await }
+    }))
+    .await;
+    drain_concurrently(&h, 16, &["generate_label", "send_notification"]).await;
+    h.sim.advance(Duration::hours(5)).await; // picked up: every parcel has news
+    // Even ids heard from a webhook ten minutes ago (inside the 2 h quiet period).
+    let heard: Vec<i64> = ids.iter().copied().filter(|id| id % 2 == 0).collect();
+    for id in &heard {
+        shipping_worker::progress::update(&h.ctx.store, *id, |a| {
+            a.last_webhook_at = sea_orm::ActiveValue::Set(Some(chrono::Utc::now() - Duration::minutes(10)));
+        })
+        .await
+        .unwrap();
+    }
+    let before = h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0);
+
+    let planned = shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 5_000).await.unwrap();
+    let refresh_jobs = h.ctx.store.pending_outbox().await.unwrap();
+    drain_concurrently(&h, 16, &[]).await;
+
+    assert_eq!(planned, 500, "only the shipments without a recent webhook are planned");
+    assert_eq!(refresh_jobs, 10, "planned as batches of 50");
+    let calls = h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0) - before;
+    assert_eq!(calls, 10, "500 AWBs in batches of 50");
+    for id in ids {
+        let s = h.shipment(id).await;
+        if heard.contains(&id) {
+            assert!(s.last_polled_at.is_none(), "{id} had a recent webhook and was polled");
+            assert_eq!(s.state, "pickup_scheduled");
+        } else {
+            assert!(s.last_polled_at.is_some(), "{id} was not polled");
+            assert_eq!(s.state, "picked_up", "{id}: the poll's events were applied");
+        }
+    }
     h.cleanup().await;
 }

@@ -43,7 +43,7 @@ async fn redis_a_backlog_pushed_by_plain_apalis_is_worked_off() {
     with_env(Backend::Redis, "backlog_raw", |env| async move {
         let queues = Queues::connect(&fast(&env.cfg)).await.unwrap();
         // Straight into apalis' scheduled set, as another tool (or a pile of due retries) would.
-        let conn = apalis_redis::connect(queue_support::REDIS_URL).await.unwrap();
+        let conn = shipping_worker::queue::redis_connection(queue_support::REDIS_URL).await.unwrap();
         let config = apalis_redis::Config::default().queue(queues.queue_name(Priority::High));
         let mut raw = apalis_redis::RedisStorage::<serde_json::Value>::new(conn).with_config(config);
         let jobs: Vec<serde_json::Value> = (0..BACKLOG).map(|i| serde_json::to_value(order(i)).unwrap()).collect();

@@ -235,7 +235,12 @@ impl Client {
         let lock_ttl = Duration::from_millis(config.token_lock_ms);
         loop {
             if let Some(lock) = self.inner.tokens.try_lock_refresh(lock_ttl).await? {
-                let result = Box::pin(self.login_and_store()).await;
+                // The member that held the lock before us may have stored its token between
+                // our last look and our lock: use it rather than log in a second time.
+                let result = match fresh(&self.inner.tokens.load().await?) {
+                    Some(t) => Ok(t),
+                    None => Box::pin(self.login_and_store()).await,
+                };
                 if let Err(e) = self.inner.tokens.unlock_refresh(&lock).await {
                     // The lock expires by itself; a failed unlock only delays the next refresh.
                     tracing::warn!(error = %e, "could not release the token refresh lock");

@@ -125,13 +125,30 @@ pub struct Queues {
     inner: Arc<Inner>,
 }
 
+/// How long one Redis command may take. redis-rs' default (500 ms) is too short for a bulk
+/// push of 500 jobs or a promotion of 1,000 due ones on a busy server, and a timed-out push is
+/// a push whose outcome is unknown.
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A managed (reconnecting) connection for the queue, with our timeouts.
+pub async fn redis_connection(url: &str) -> Result<ConnectionManager> {
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+        .set_connection_timeout(Some(Duration::from_secs(5)));
+    redis::Client::open(url)
+        .context("invalid Redis queue url")?
+        .get_connection_manager_with_config(config)
+        .await
+        .context("connecting to the Redis queue")
+}
+
 impl Queues {
     /// Connects to the configured backend (creating the SQLite file and tables when needed).
     pub async fn connect(cfg: &QueueConfig) -> Result<Queues> {
         cfg.validate()?;
         match &cfg.backend {
             QueueBackend::Redis { url, namespace_prefix } => {
-                let conn = apalis_redis::connect(url.as_str()).await.context("connecting to the Redis queue")?;
+                let conn = redis_connection(url).await?;
                 let storages = PRIORITIES.map(|p| {
                     let queue = format!("{namespace_prefix}{}", priority_name(p));
                     RedisStorage::new(conn.clone()).with_config(redis_config(cfg, p, &queue))

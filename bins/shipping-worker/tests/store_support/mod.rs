@@ -1,0 +1,93 @@
+//! Shared by the tests that need a real store: unique names, a per-test Postgres schema or
+//! SQLite file, and a paid shop order as the API would ingest it.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::json;
+use shipping_store::{IngestOutcome, NewOrder, Store, StoreConfig};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub fn unique(tag: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "w_{tag}_{}_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn pg_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A migrated store of its own: a new SQLite file, or a new schema in the shared Postgres.
+/// Returns the config (to hand to other processes) and the schema to drop afterwards.
+pub async fn fresh_store(backend: Backend) -> (Store, StoreConfig, Option<String>) {
+    let (config, schema) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("shipping-worker-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            (StoreConfig::new(format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique("jobs"))), None)
+        }
+        Backend::Postgres => {
+            let schema = unique("jobs").to_lowercase();
+            let admin = Database::connect(pg_url()).await.unwrap();
+            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
+            let mut c = StoreConfig::new(pg_url());
+            c.schema = Some(schema.clone());
+            (c, Some(schema))
+        }
+    };
+    let store = Store::connect(&config).await.unwrap();
+    store.migrate().await.unwrap();
+    (store, config, schema)
+}
+
+pub async fn drop_schema(store: &Store, schema: Option<String>) {
+    if let Some(schema) = schema {
+        store.db().clone().close().await.ok();
+        let admin = Database::connect(pg_url()).await.unwrap();
+        admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
+    }
+}
+
+/// Ingests a paid order (one T-shirt pair, ₹998) delivering to `pincode`, with its `sync_order`
+/// outbox row, as `POST /v1/orders` does. Returns the shipment id.
+pub async fn ingest(store: &Store, id: &str, pincode: &str, cod: bool) -> i64 {
+    let payment = if cod { json!({"method": "cod", "amount": 99_800}) } else { json!({"method": "prepaid"}) };
+    let order = json!({
+        "id": id,
+        "placed_at": "2025-01-14T05:50:00Z",
+        "items": [{"sku": "TSH-BLU-M", "name": "Cotton T-Shirt Blue M", "units": 2, "unit_price": 49_900, "tax_percent": 5.0, "hsn": "610910"}],
+        "customer": {"email": "asha.verma@example.com", "phone": "9800000001"},
+        "billing": {"first_name": "Asha", "last_name": "Verma", "line1": "Flat 12, Lotus Apartments", "city": "Bengaluru", "state": "Karnataka", "pincode": pincode},
+        "payment": payment,
+    });
+    let parsed: shipping_domain::ShopOrder = serde_json::from_value(order).expect("a valid shop order");
+    let outcome = store
+        .ingest_order(NewOrder {
+            shop_order_id: id.into(),
+            payload: serde_json::to_value(&parsed).unwrap(),
+            payment_method: if cod { "cod".into() } else { "prepaid".into() },
+            cod_amount_paise: if cod { 99_800 } else { 0 },
+            total_paise: 99_800,
+            items: vec![],
+            channel_order_id: id.into(),
+            tracking_token: unique("tok"),
+            outbox_kind: "sync_order".into(),
+            outbox_payload: json!({"type": "sync_order"}),
+        })
+        .await
+        .unwrap();
+    match outcome {
+        IngestOutcome::Created { shipment_id, .. } => shipment_id,
+        other => panic!("{other:?}"),
+    }
+}
