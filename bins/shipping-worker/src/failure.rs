@@ -1,20 +1,29 @@
 //! Failures by class: what a Shiprocket or store error means for the job that met it.
 
-use crate::queue::JobFailure;
+use crate::queue::{JobFailure, RetryClass};
 use shiprocket_client::Error as Api;
 use std::time::Duration;
 
 /// Shiprocket errors → retry decision. Validation, not-found and the like are permanent; rate
-/// limits wait as told; server, network and timeouts retry with the queue's backoff.
+/// limits wait as told; server errors, network failures and timeouts retry with the queue's
+/// backoff, each class capped on its own.
 pub fn from_api(e: &Api) -> JobFailure {
+    let reason = e.to_string();
     match e {
-        Api::RateLimited { retry_after } => {
-            JobFailure::Retry { after: Some(retry_after.unwrap_or(Duration::from_secs(30))), reason: e.to_string() }
+        Api::RateLimited { retry_after } => JobFailure::Retry {
+            after: Some(retry_after.unwrap_or(Duration::from_secs(30))),
+            reason,
+            class: RetryClass::RateLimited,
+        },
+        Api::Network { .. } | Api::Timeout { .. } => {
+            JobFailure::Retry { after: None, reason, class: RetryClass::Network }
         }
-        _ if e.is_retryable() => JobFailure::Retry { after: None, reason: e.to_string() },
+        _ if e.is_retryable() => JobFailure::Retry { after: None, reason, class: RetryClass::Server },
         // A refused login may be fixed by rotating credentials; keep trying, slowly.
-        Api::Auth { .. } => JobFailure::Retry { after: Some(Duration::from_secs(300)), reason: e.to_string() },
-        _ => JobFailure::Permanent { reason: e.to_string() },
+        Api::Auth { .. } => {
+            JobFailure::Retry { after: Some(Duration::from_secs(300)), reason, class: RetryClass::Other }
+        }
+        _ => JobFailure::Permanent { reason },
     }
 }
 
@@ -22,7 +31,7 @@ pub fn from_api(e: &Api) -> JobFailure {
 pub fn from_store(e: &shipping_store::StoreError) -> JobFailure {
     match e {
         shipping_store::StoreError::Invalid(_) => JobFailure::Permanent { reason: e.to_string() },
-        _ => JobFailure::Retry { after: None, reason: e.to_string() },
+        _ => JobFailure::retry(e.to_string()),
     }
 }
 
@@ -43,6 +52,6 @@ impl<T> StoreResultExt<T> for Result<T, shipping_store::StoreError> {
 
 impl<T> StoreResultExt<T> for Result<T, sea_orm::DbErr> {
     fn job(self) -> Result<T, JobFailure> {
-        self.map_err(|e| JobFailure::Retry { after: None, reason: format!("database: {e}") })
+        self.map_err(|e| JobFailure::retry(format!("database: {e}")))
     }
 }

@@ -5,7 +5,7 @@
 mod queue_support;
 
 use queue_support::{Backend, Recorder, eventually, order, start, with_env};
-use shipping_worker::queue::JobFailure;
+use shipping_worker::queue::{JobFailure, RetryClass};
 use std::time::Duration;
 
 const RETRY_TWICE: i64 = 1;
@@ -15,7 +15,7 @@ const RETRY_AFTER: i64 = 4;
 const PANICS_ONCE: i64 = 5;
 
 fn retry(reason: &str) -> Result<(), JobFailure> {
-    Err(JobFailure::Retry { after: None, reason: reason.to_owned() })
+    Err(JobFailure::retry(reason))
 }
 
 async fn the_policy_decides_every_call(backend: Backend) {
@@ -27,9 +27,11 @@ async fn the_policy_decides_every_call(backend: Backend) {
             RETRY_TWICE if attempt <= 2 => retry("503"),
             RETRY_FOREVER => retry("still 503"),
             PERMANENT => Err(JobFailure::Permanent { reason: "pincode not serviceable".into() }),
-            RETRY_AFTER if attempt == 1 => {
-                Err(JobFailure::Retry { after: Some(Duration::from_secs(1)), reason: "429".into() })
-            }
+            RETRY_AFTER if attempt == 1 => Err(JobFailure::Retry {
+                after: Some(Duration::from_secs(1)),
+                reason: "429".into(),
+                class: RetryClass::RateLimited,
+            }),
             PANICS_ONCE if attempt == 1 => panic!("handler bug"),
             _ => Ok(()),
         });

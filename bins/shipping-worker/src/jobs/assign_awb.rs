@@ -66,7 +66,7 @@ pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
         return Ok(());
     }
     let (Some(sr_order_id), Some(sr_shipment_id)) = (s.sr_order_id, s.sr_shipment_id) else {
-        return Err(JobFailure::Retry { after: None, reason: format!("shipment {} is not synced yet", s.id) });
+        return Err(JobFailure::retry(format!("shipment {} is not synced yet", s.id)));
     };
     let sr_order_id = u64::try_from(sr_order_id).map_err(|_| failure::permanent("negative Shiprocket order id"))?;
     let sr_shipment_id =
@@ -98,10 +98,7 @@ pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
                 if let Some(sh) = shown.shipments.iter().find(|sh| sh.awb.is_some()) {
                     return record(ctx, s.id, sh.awb.clone().unwrap_or_default(), courier, sh.courier.clone()).await;
                 }
-                return Err(JobFailure::Retry {
-                    after: None,
-                    reason: "AWB reported assigned but not visible yet".into(),
-                });
+                return Err(JobFailure::retry("AWB reported assigned but not visible yet"));
             }
             Err(e @ (Api::NotServiceable { .. } | Api::Validation { .. })) => {
                 refusals.push(format!("courier {courier}: {e}"))

@@ -122,10 +122,7 @@ pub async fn run(ctx: &Context, job: &CreateReturnV1) -> Result<(), JobFailure> 
                 match page.items.iter().find(|o| o.channel_order_id == row.channel_return_id) {
                     Some(o) => (o.id, o.shipments.first().map(|s| s.id)),
                     None => {
-                        return Err(JobFailure::Retry {
-                            after: None,
-                            reason: "return exists at Shiprocket but is not listed yet".into(),
-                        });
+                        return Err(JobFailure::retry("return exists at Shiprocket but is not listed yet"));
                     }
                 }
             }

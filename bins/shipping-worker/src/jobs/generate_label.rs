@@ -15,7 +15,7 @@ pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
         return Ok(());
     }
     let Some(sr_shipment_id) = s.sr_shipment_id.and_then(|v| u64::try_from(v).ok()).filter(|_| s.awb.is_some()) else {
-        return Err(JobFailure::Retry { after: None, reason: format!("shipment {} has no AWB yet", s.id) });
+        return Err(JobFailure::retry(format!("shipment {} has no AWB yet", s.id)));
     };
     let label = ctx
         .shiprocket
@@ -30,7 +30,7 @@ pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
 
 /// Fetches a PDF; a non-PDF answer is retried (S3 sometimes serves an error page).
 pub async fn download(ctx: &Context, url: &str) -> Result<Vec<u8>, JobFailure> {
-    let retry = |reason: String| JobFailure::Retry { after: None, reason };
+    let retry = |reason: String| JobFailure::retry(reason);
     let resp =
         ctx.http.get(url).send().await.map_err(|e| retry(format!("downloading the document: {}", e.without_url())))?;
     if !resp.status().is_success() {

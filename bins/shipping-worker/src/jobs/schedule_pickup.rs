@@ -12,7 +12,7 @@ use shiprocket_client::endpoints::pickup::GeneratePickup;
 pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
     let s = progress::load(&ctx.store, job.shipment_id).await?;
     let Some(sr_shipment_id) = s.sr_shipment_id.and_then(|v| u64::try_from(v).ok()).filter(|_| s.awb.is_some()) else {
-        return Err(JobFailure::Retry { after: None, reason: format!("shipment {} has no AWB yet", s.id) });
+        return Err(JobFailure::retry(format!("shipment {} has no AWB yet", s.id)));
     };
     let state = ShipmentState::from_name(&s.state, 0);
     if state

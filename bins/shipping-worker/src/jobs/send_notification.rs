@@ -49,6 +49,6 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
     };
     match ctx.mailer.send(&format!("notification-{}", note.id), &Email::new(&ctx.settings.mail_from, &to, text)).await {
         Ok(()) => ctx.store.mark_notification(note.id, None).await.job(),
-        Err(reason) => Err(JobFailure::Retry { after: None, reason }),
+        Err(reason) => Err(JobFailure::retry(reason)),
     }
 }

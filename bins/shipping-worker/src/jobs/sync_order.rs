@@ -106,10 +106,9 @@ pub async fn run(ctx: &Context, job: &SyncOrderV1, attempt: u32) -> Result<(), J
             // "already taken": it exists (perhaps from an answer we lost); find out what it is.
             Err(Api::Conflict { .. }) if !check_first => check_first = true,
             Err(Api::Conflict { message }) => {
-                return Err(JobFailure::Retry {
-                    after: None,
-                    reason: format!("Shiprocket says {channel} exists but it cannot be found: {message}"),
-                });
+                return Err(JobFailure::retry(format!(
+                    "Shiprocket says {channel} exists but it cannot be found: {message}"
+                )));
             }
             Err(e) => {
                 let f = failure::from_api(&e);

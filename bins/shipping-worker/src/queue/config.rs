@@ -69,6 +69,26 @@ impl Concurrency {
     }
 }
 
+/// Attempt caps per [`super::RetryClass`] (the first attempt included). The client has
+/// already retried inside each attempt (429: waited as told; 5xx: 3 jittered retries; network:
+/// one at once), so these count whole job attempts, rescheduled with the queue's backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttemptsByClass {
+    /// Default 12: rate limits pass; waiting as told costs nothing.
+    pub rate_limited: u32,
+    /// Default 4 (3 retries, exponential).
+    pub server: u32,
+    /// Default 6: one quick retry inside the call, then rescheduled until the network is back.
+    pub network: u32,
+}
+
+impl Default for AttemptsByClass {
+    fn default() -> Self {
+        AttemptsByClass { rate_limited: 12, server: 4, network: 6 }
+    }
+}
+
 /// The queue layer's settings (`[queue]`, `SHIPPING__QUEUE__…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -85,8 +105,12 @@ pub struct QueueConfig {
     /// Missed heartbeats before another worker takes over a dead worker's jobs. Default 3, so
     /// jobs of a SIGKILLed worker run again after about 15 s (apalis' own default is 5 min).
     pub missed_heartbeats: usize,
-    /// Calls of the handler per job, the first included, before it is dead-lettered. Default 6.
+    /// Calls of the handler per job, the first included, before it is dead-lettered, for
+    /// failures of no Shiprocket class (database, a step waiting for an earlier one, timeouts).
+    /// Default 6.
     pub max_attempts: u32,
+    /// Caps for Shiprocket failures by class (`[queue.attempts_by_class]`).
+    pub attempts_by_class: AttemptsByClass,
     /// Backoff before attempt n+1 when the handler gives no `after`: `base × 2^(n-1)`, capped by
     /// `max_backoff_secs`. Default 2000 ms (2, 4, 8, 16, 32 s). Delays are rounded up to whole
     /// seconds by the backends.
@@ -118,6 +142,7 @@ impl Default for QueueConfig {
             heartbeat_interval_secs: 5,
             missed_heartbeats: 3,
             max_attempts: 6,
+            attempts_by_class: AttemptsByClass::default(),
             base_backoff_ms: 2000,
             max_backoff_secs: 600,
             job_timeout_secs: 300,
@@ -137,6 +162,11 @@ impl QueueConfig {
         ensure!(self.heartbeat_interval_secs > 0, "queue heartbeat_interval_secs must be positive");
         ensure!(self.missed_heartbeats > 0, "queue missed_heartbeats must be at least 1");
         ensure!(self.max_attempts > 0, "queue max_attempts must be at least 1");
+        let by_class = &self.attempts_by_class;
+        ensure!(
+            by_class.rate_limited > 0 && by_class.server > 0 && by_class.network > 0,
+            "queue attempts_by_class must be at least 1 per class"
+        );
         ensure!(self.job_timeout_secs > 0, "queue job_timeout_secs must be positive");
         ensure!(self.idempotency_ttl_secs > 0, "queue idempotency_ttl_secs must be positive");
         ensure!(self.batch_size != Some(0), "queue batch_size must be at least 1");

@@ -11,23 +11,44 @@ mod cron;
 mod policy;
 mod queues;
 
-pub use config::{Concurrency, QueueBackend, QueueConfig};
+pub use config::{AttemptsByClass, Concurrency, QueueBackend, QueueConfig};
 pub use cron::CronSchedule;
 pub use queues::{PRIORITIES, QueueDepth, Queues, priority_name, redis_connection, termination_signal};
 
 use shipping_store::jobs::Job;
 use std::time::Duration;
 
+/// Why a job asks for another try; each class has its own attempt cap
+/// ([`QueueConfig::attempts_by_class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Shiprocket said 429 (the client already waited as told, up to its own limit).
+    RateLimited,
+    /// 5xx and Shiprocket's own "try again" answers (the client already retried 3 times).
+    Server,
+    /// No answer: refused, reset, timed out (the client already retried once at once).
+    Network,
+    /// Anything else worth another try: a database hiccup, a step waiting for an earlier one,
+    /// a refused login, a panic or a job timeout.
+    Other,
+}
+
 /// How a job failed, which decides what happens next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobFailure {
-    /// Try again: after `after` when given (a `Retry-After`), else by the queue's backoff.
-    Retry { after: Option<Duration>, reason: String },
+    /// Try again: after `after` when given (a `Retry-After`), else by the queue's backoff; at
+    /// most as many attempts as the class allows.
+    Retry { after: Option<Duration>, reason: String, class: RetryClass },
     /// Retrying cannot help (validation, not found, a bug in our payload): stop now, record it.
     Permanent { reason: String },
 }
 
 impl JobFailure {
+    /// A retry of class [`RetryClass::Other`] with the queue's backoff.
+    pub fn retry(reason: impl Into<String>) -> JobFailure {
+        JobFailure::Retry { after: None, reason: reason.into(), class: RetryClass::Other }
+    }
+
     pub fn reason(&self) -> &str {
         match self {
             JobFailure::Retry { reason, .. } | JobFailure::Permanent { reason } => reason,
@@ -38,8 +59,8 @@ impl JobFailure {
 impl std::fmt::Display for JobFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            JobFailure::Retry { after: Some(d), reason } => write!(f, "retry after {d:?}: {reason}"),
-            JobFailure::Retry { after: None, reason } => write!(f, "retry: {reason}"),
+            JobFailure::Retry { after: Some(d), reason, .. } => write!(f, "retry after {d:?}: {reason}"),
+            JobFailure::Retry { after: None, reason, .. } => write!(f, "retry: {reason}"),
             JobFailure::Permanent { reason } => write!(f, "permanent: {reason}"),
         }
     }

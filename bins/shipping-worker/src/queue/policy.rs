@@ -5,12 +5,14 @@
 //! whatever `max_attempts` says, so a retry is a fresh push of the job with `attempt + 1` (and the
 //! delay as `run_at`), and the current task is acknowledged.
 
-use super::JobFailure;
+use super::{AttemptsByClass, JobFailure, RetryClass};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RetryPolicy {
+    /// For [`RetryClass::Other`].
     pub max_attempts: u32,
+    pub by_class: AttemptsByClass,
     pub base_backoff: Duration,
     pub max_backoff: Duration,
 }
@@ -34,11 +36,21 @@ impl RetryPolicy {
         match outcome {
             Ok(()) => Decision::Done,
             Err(JobFailure::Permanent { reason }) => Decision::Dead { reason: reason.clone() },
-            Err(JobFailure::Retry { reason, .. }) if attempt >= self.max_attempts => {
+            Err(JobFailure::Retry { reason, class, .. }) if attempt >= self.cap(*class) => {
                 Decision::Dead { reason: format!("gave up after {attempt} attempts: {reason}") }
             }
             Err(JobFailure::Retry { after: Some(after), .. }) => Decision::Retry { delay: *after },
             Err(JobFailure::Retry { after: None, .. }) => Decision::Retry { delay: self.backoff(attempt) },
+        }
+    }
+
+    /// Attempts allowed for a failure of `class`.
+    pub fn cap(&self, class: RetryClass) -> u32 {
+        match class {
+            RetryClass::RateLimited => self.by_class.rate_limited,
+            RetryClass::Server => self.by_class.server,
+            RetryClass::Network => self.by_class.network,
+            RetryClass::Other => self.max_attempts,
         }
     }
 
@@ -53,11 +65,32 @@ impl RetryPolicy {
 mod tests {
     use super::*;
 
-    const POLICY: RetryPolicy =
-        RetryPolicy { max_attempts: 4, base_backoff: Duration::from_secs(2), max_backoff: Duration::from_secs(10) };
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_attempts: 4,
+        by_class: AttemptsByClass { rate_limited: 12, server: 4, network: 6 },
+        base_backoff: Duration::from_secs(2),
+        max_backoff: Duration::from_secs(10),
+    };
 
     fn retry(after: Option<Duration>) -> Result<(), JobFailure> {
-        Err(JobFailure::Retry { after, reason: "503".into() })
+        Err(JobFailure::Retry { after, reason: "503".into(), class: RetryClass::Other })
+    }
+
+    fn failing(class: RetryClass) -> Result<(), JobFailure> {
+        Err(JobFailure::Retry { after: None, reason: format!("{class:?}"), class })
+    }
+
+    /// The last attempt each class gets before the job is dead.
+    fn last_attempt(class: RetryClass) -> u32 {
+        (1..100).find(|a| matches!(POLICY.decide(&failing(class), *a), Decision::Dead { .. })).unwrap_or(0)
+    }
+
+    #[test]
+    fn each_class_has_its_own_cap() {
+        assert_eq!(last_attempt(RetryClass::Server), 4, "server errors: 3 retries");
+        assert_eq!(last_attempt(RetryClass::Network), 6);
+        assert_eq!(last_attempt(RetryClass::RateLimited), 12);
+        assert_eq!(last_attempt(RetryClass::Other), 4, "everything else: max_attempts");
     }
 
     #[test]

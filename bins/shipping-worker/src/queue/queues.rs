@@ -459,6 +459,7 @@ impl Queues {
             handler,
             policy: RetryPolicy {
                 max_attempts: cfg.max_attempts,
+                by_class: cfg.attempts_by_class,
                 base_backoff: cfg.base_backoff(),
                 max_backoff: cfg.max_backoff(),
             },
@@ -768,10 +769,8 @@ impl Executor {
         let call = tokio::time::timeout(self.job_timeout, self.handler.handle(job.clone(), attempt));
         let outcome = match AssertUnwindSafe(call).catch_unwind().await {
             Ok(Ok(result)) => result,
-            Ok(Err(_elapsed)) => {
-                Err(JobFailure::Retry { after: None, reason: format!("timed out after {:?}", self.job_timeout) })
-            }
-            Err(_panic) => Err(JobFailure::Retry { after: None, reason: "the handler panicked".to_owned() }),
+            Ok(Err(_elapsed)) => Err(JobFailure::retry(format!("timed out after {:?}", self.job_timeout))),
+            Err(_panic) => Err(JobFailure::retry("the handler panicked")),
         };
         match self.policy.decide(&outcome, attempt) {
             Decision::Done => {
