@@ -1,24 +1,43 @@
-//! End to end, through HTTP only: the simulator as Shiprocket, the API and a worker (apalis on
-//! SQLite, zero-setup mode) in this process, one SQLite file. An order is paid, synced, gets an
-//! AWB, a label and a pickup; the simulator's clock moves; webhooks arrive at the API; the
-//! customer's tracking JSON shows the timeline; each e-mail is written once.
+//! End to end, through HTTP only: the simulator as Shiprocket, the API, and the worker. Five
+//! orders live one story on one simulated clock: a COD order delivered (label downloaded,
+//! customer tracking, each e-mail once), an NDR resolved by a re-attempt, an RTO, a customer
+//! return after delivery, and a cancellation before pickup.
+//!
+//! The story runs twice: in zero-setup mode (SQLite, the embedded apalis queue, one worker in
+//! this process) and in production mode (Postgres in a schema of its own, Redis queues under a
+//! prefix of their own, two `shipping-worker` processes).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use shiprocket_sim::{SimConfig, Simulator};
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 const KEY: &str = "e2e-key";
 const HOOK_TOKEN: &str = "e2e-hook-token";
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    ZeroSetup,
+    Production,
+}
 
 struct Stack {
     sim: Simulator,
     api: String,
     http: reqwest::Client,
-    outbox: std::path::PathBuf,
+    dir: PathBuf,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    workers: Vec<Child>,
+    /// Production mode: the Postgres schema and the Redis prefix to remove afterwards.
+    schema: Option<String>,
+    prefix: Option<String>,
 }
 
 impl Drop for Stack {
@@ -26,29 +45,105 @@ impl Drop for Stack {
         for t in &self.tasks {
             t.abort();
         }
+        for w in &mut self.workers {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+        let (schema, prefix) = (self.schema.take(), self.prefix.take());
+        if schema.is_none() && prefix.is_none() {
+            return;
+        }
+        // Drop is not async, and may run while a panic unwinds: clean up on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Some(schema) = schema
+                    && let Ok(db) = Database::connect(PG_URL).await
+                {
+                    let _ = db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
+                }
+                if let Some(prefix) = prefix {
+                    delete_redis_keys(&prefix).await;
+                }
+            });
+        })
+        .join();
     }
 }
 
-async fn start() -> Stack {
-    let dir = std::env::temp_dir().join(format!(
-        "shipping-e2e-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    ));
+/// Deletes this test's keys only: the Redis is shared, never flushed.
+async fn delete_redis_keys(prefix: &str) {
+    let Ok(client) = redis::Client::open(REDIS_URL) else { return };
+    let Ok(mut conn) = client.get_multiplexed_async_connection().await else { return };
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await;
+    }
+    let listed: Vec<String> = redis::cmd("ZRANGE")
+        .arg("core:apalis:queues:list")
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_default();
+    let ours: Vec<&String> = listed.iter().filter(|q| q.starts_with(prefix)).collect();
+    if !ours.is_empty() {
+        let _: Result<(), _> = redis::cmd("ZREM").arg("core:apalis:queues:list").arg(ours).query_async(&mut conn).await;
+    }
+}
+
+/// The `shipping-worker` binary beside this test's (`cargo nextest run --workspace` builds it
+/// for the worker's own tests).
+fn worker_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(|deps| deps.parent()).unwrap().join("shipping-worker");
+    assert!(bin.exists(), "{} is missing: build it first (`cargo build -p shipping-worker`)", bin.display());
+    bin
+}
+
+fn unique(tag: &str) -> String {
+    format!("{tag}_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros())
+}
+
+async fn start(mode: Mode) -> Stack {
+    let dir = std::env::temp_dir().join(unique("shipping-e2e"));
     std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}/shipping.db?mode=rwc", dir.display());
     let sim =
         Simulator::start(SimConfig { webhook_token: Some(HOOK_TOKEN.into()), ..SimConfig::default() }).await.unwrap();
-
-    // The API, on port 0.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
-    let env: HashMap<String, String> = [
+    let (schema, prefix) = match mode {
+        Mode::ZeroSetup => (None, None),
+        Mode::Production => {
+            let schema = unique("e2e").to_lowercase();
+            let db = Database::connect(PG_URL).await.unwrap();
+            db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
+            (Some(schema), Some(format!("test:{}:", unique("e2e"))))
+        }
+    };
+    let db_url = match mode {
+        Mode::ZeroSetup => format!("sqlite://{}/shipping.db?mode=rwc", dir.display()),
+        Mode::Production => PG_URL.to_owned(),
+    };
+    let mut stack = Stack {
+        sim,
+        api: api.clone(),
+        http: reqwest::Client::new(),
+        dir: dir.clone(),
+        tasks: Vec::new(),
+        workers: Vec::new(),
+        schema: schema.clone(),
+        prefix: prefix.clone(),
+    };
+
+    // The API, in this process, on port 0 (it migrates the database on start).
+    let mut env: HashMap<String, String> = [
         ("SHIPPING__SERVER__PUBLIC_BASE_URL", api.as_str()),
-        ("SHIPPING__DATABASE__URL", db.as_str()),
+        ("SHIPPING__DATABASE__URL", db_url.as_str()),
         ("SHIPPING__SERVER__LISTEN", "127.0.0.1:0"),
         ("SHIPPING__AUTH__API_KEYS", KEY),
-        ("SHIPPING__SHIPROCKET__BASE_URL", sim.base_url().as_str()),
+        ("SHIPPING__SHIPROCKET__BASE_URL", stack.sim.base_url().as_str()),
         ("SHIPPING__SHIPROCKET__EMAIL", "api-user@example-store.in"),
         ("SHIPPING__SHIPROCKET__PASSWORD", "sim"),
         ("SHIPPING__SHIPROCKET__PICKUP_LOCATION", "Primary WH"),
@@ -58,31 +153,92 @@ async fn start() -> Stack {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
+    if let (Some(schema), Some(prefix)) = (&schema, &prefix) {
+        env.insert("SHIPPING__DATABASE__SCHEMA".into(), schema.clone());
+        env.insert("SHIPPING__REDIS__URL".into(), REDIS_URL.into());
+        env.insert("SHIPPING__REDIS__KEY_PREFIX".into(), prefix.clone());
+    }
     let settings = shipping_api::config::Settings::load_from(&env).unwrap();
     let state = shipping_api::build(settings).await.unwrap();
-    sim.set_webhook_url(Some(format!("{api}/webhooks/courier-updates")));
-    let api_task = tokio::spawn(async move {
+    stack.sim.set_webhook_url(Some(format!("{api}/webhooks/courier-updates")));
+    stack.tasks.push(tokio::spawn(async move {
         shipping_api::serve(listener, state, std::future::pending()).await.unwrap();
-    });
+    }));
 
-    // The worker, zero-setup: apalis on SQLite, e-mails as files.
-    let mut config = shipping_worker::settings::WorkerConfig::default();
-    config.database.url = db;
-    config.shiprocket.base_url = sim.base_url();
-    config.shiprocket.email = "api-user@example-store.in".into();
-    config.shiprocket.password = shiprocket_client::Secret::new("sim");
-    config.shiprocket.requests_per_second = 100;
-    config.mail.dir = dir.join("outbox").display().to_string();
-    config.worker.relay_interval_ms = 100;
-    config.queue.backend =
-        shipping_worker::queue::QueueBackend::Sqlite { url: format!("sqlite://{}/queue.db", dir.display()) };
-    config.queue.poll_interval_ms = 100;
-    let worker_task = tokio::spawn(async move {
-        if let Err(e) = shipping_worker::app::run(config).await {
-            panic!("worker stopped: {e:#}");
+    match mode {
+        // One worker in this process: apalis on SQLite, e-mails as files.
+        Mode::ZeroSetup => {
+            let mut config = shipping_worker::settings::WorkerConfig::default();
+            config.database.url = db_url;
+            config.shiprocket.base_url = stack.sim.base_url();
+            config.shiprocket.email = "api-user@example-store.in".into();
+            config.shiprocket.password = shiprocket_client::Secret::new("sim");
+            config.shiprocket.requests_per_second = 100;
+            config.mail.dir = dir.join("outbox").display().to_string();
+            config.shop.public_base_url = api;
+            config.worker.relay_interval_ms = 100;
+            config.queue.backend =
+                shipping_worker::queue::QueueBackend::Sqlite { url: format!("sqlite://{}/queue.db", dir.display()) };
+            config.queue.poll_interval_ms = 100;
+            stack.tasks.push(tokio::spawn(async move {
+                if let Err(e) = shipping_worker::app::run(config).await {
+                    panic!("worker stopped: {e:#}");
+                }
+            }));
         }
-    });
-    Stack { sim, api, http: reqwest::Client::new(), outbox: dir.join("outbox"), tasks: vec![api_task, worker_task] }
+        // Two worker processes on Postgres and Redis, configured by a file as in production.
+        Mode::Production => {
+            let config = dir.join("worker.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    r#"
+[database]
+url = "{PG_URL}"
+schema = "{schema}"
+max_connections = 8
+[shiprocket]
+base_url = "{sim}"
+email = "api-user@example-store.in"
+password = "sim"
+requests_per_second = 100
+token_redis_url = "{REDIS_URL}"
+token_key_prefix = "{prefix}"
+[worker]
+relay_interval_ms = 100
+[mail]
+dir = "{outbox}"
+[shop]
+public_base_url = "{api}"
+[queue]
+poll_interval_ms = 100
+[queue.backend]
+kind = "redis"
+url = "{REDIS_URL}"
+namespace_prefix = "{prefix}"
+"#,
+                    schema = schema.unwrap(),
+                    prefix = prefix.unwrap(),
+                    sim = stack.sim.base_url(),
+                    outbox = dir.join("outbox").display(),
+                ),
+            )
+            .unwrap();
+            let bin = worker_binary();
+            for i in 0..2 {
+                let log = |kind: &str| std::fs::File::create(dir.join(format!("worker-{i}.{kind}"))).unwrap();
+                let child = Command::new(&bin)
+                    .env("SHIPPING_WORKER_CONFIG", &config)
+                    .env("RUST_LOG", "warn")
+                    .stdout(Stdio::from(log("out")))
+                    .stderr(Stdio::from(log("err")))
+                    .spawn()
+                    .unwrap();
+                stack.workers.push(child);
+            }
+        }
+    }
+    stack
 }
 
 impl Stack {
@@ -90,6 +246,18 @@ impl Stack {
         let r = self.http.post(format!("{}/v1/orders", self.api)).bearer_auth(KEY).json(body).send().await.unwrap();
         assert_eq!(r.status(), 201, "{:?}", r.text().await);
         r.json().await.unwrap()
+    }
+
+    async fn action(&self, shipment_id: i64, action: &str, body: Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/shipments/{shipment_id}/{action}", self.api))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202, "{action}: {:?}", r.text().await);
     }
 
     async fn shipment(&self, shop_order_id: &str) -> Value {
@@ -111,23 +279,58 @@ impl Stack {
             if s["shipment"]["state"] == state {
                 return s;
             }
-            assert!(Instant::now() < deadline, "{shop_order_id} never reached {state}: {s:#}");
+            if Instant::now() >= deadline {
+                let awb = s["shipment"]["awb"].as_str().unwrap_or_default().to_owned();
+                let hooks: Vec<String> = self
+                    .sim
+                    .webhooks()
+                    .into_iter()
+                    .filter(|h| h.awb == awb)
+                    .map(|h| format!("{} → {:?}", h.payload["current_status"], h.response_status))
+                    .collect();
+                panic!(
+                    "{shop_order_id} never reached {state}: {s:#}\nwebhooks sent: {hooks:?}\n{}",
+                    self.worker_logs()
+                );
+            }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
 
-    fn emails(&self) -> Vec<String> {
-        let mut subjects: Vec<String> = std::fs::read_dir(&self.outbox)
+    /// Waits until the simulator's view satisfies `ok`.
+    async fn wait_for_sim(&self, what: &str, ok: impl Fn(&Value) -> bool) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while !ok(&self.sim.state()) {
+            assert!(Instant::now() < deadline, "{what} never happened at Shiprocket: {:#}", self.sim.state());
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Subjects of the e-mails written so far that mention `order`.
+    fn emails(&self, order: &str) -> Vec<String> {
+        let mut subjects: Vec<String> = std::fs::read_dir(self.dir.join("outbox"))
             .map(|d| {
                 d.filter_map(Result::ok)
                     .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
                     .filter_map(|e| std::fs::read_to_string(e.path()).ok())
                     .filter_map(|m| m.lines().find(|l| l.starts_with("Subject: ")).map(str::to_owned))
+                    .filter(|s| s.contains(&format!("order {order} ")) || s.ends_with(&format!("order {order}")))
                     .collect()
             })
             .unwrap_or_default();
         subjects.sort();
         subjects
+    }
+
+    fn worker_logs(&self) -> String {
+        (0..self.workers.len())
+            .map(|i| {
+                let text = std::fs::read_to_string(self.dir.join(format!("worker-{i}.err"))).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                format!("--- worker {i}\n{}", lines[lines.len().saturating_sub(10)..].join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -144,19 +347,41 @@ fn order(id: &str, pincode: &str, cod: bool) -> Value {
     o
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_paid_order_is_delivered_and_the_customer_sees_it() {
-    let stack = start().await;
-    let accepted = stack.post_order(&order("E2E-1", "560001", true)).await;
+fn shipment_id(s: &Value) -> i64 {
+    s["shipment"]["id"].as_i64().unwrap()
+}
 
-    let ready = stack.wait_for("E2E-1", "pickup_scheduled").await;
+fn sim_shipment<'a>(state: &'a Value, awb: &Value) -> Option<&'a Value> {
+    state["shipments"].as_array()?.iter().find(|s| &s["awb"] == awb)
+}
+
+fn statuses(s: &Value) -> Vec<String> {
+    s["timeline"].as_array().unwrap().iter().filter_map(|t| t["status"].as_str().map(str::to_owned)).collect()
+}
+
+/// The whole story. Every step waits for the product to catch up before the clock moves on, so
+/// the order of events is the same in both modes.
+async fn the_story(mode: Mode) {
+    let stack = start(mode).await;
+    // 560001 delivers; …77 fails once (NDR); …88 returns to origin (RTO).
+    let cod = stack.post_order(&order("E2E-COD", "560001", true)).await;
+    stack.post_order(&order("E2E-NDR", "560077", false)).await;
+    stack.post_order(&order("E2E-RTO", "560088", false)).await;
+    stack.post_order(&order("E2E-RET", "560001", false)).await;
+    stack.post_order(&order("E2E-CAN", "560001", false)).await;
+    let ready = stack.wait_for("E2E-COD", "pickup_scheduled").await;
     assert!(ready["shipment"]["awb"].is_string());
-    // The label and the pickup are separate jobs: the label may land just after the pickup.
+    for id in ["E2E-NDR", "E2E-RTO", "E2E-RET", "E2E-CAN"] {
+        stack.wait_for(id, "pickup_scheduled").await;
+    }
+
+    // The COD order's label: a signed link to a real PDF (the label job may land just after
+    // the pickup job).
     let deadline = Instant::now() + std::time::Duration::from_secs(30);
     let label = loop {
         let r = stack
             .http
-            .get(format!("{}/v1/shipments/{}/label", stack.api, ready["shipment"]["id"]))
+            .get(format!("{}/v1/shipments/{}/label", stack.api, shipment_id(&ready)))
             .bearer_auth(KEY)
             .send()
             .await
@@ -172,14 +397,62 @@ async fn a_paid_order_is_delivered_and_the_customer_sees_it() {
     let pdf = stack.http.get(&url).send().await.unwrap().bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF"), "the label PDF is downloadable");
 
-    // Out for delivery 34 simulated hours after pickup, delivered 4 hours later.
-    stack.sim.advance(Duration::hours(35)).await;
-    stack.wait_for("E2E-1", "out_for_delivery").await;
-    stack.sim.advance(Duration::hours(5)).await;
-    stack.wait_for("E2E-1", "delivered").await;
+    // Cancelled before pickup: ours and Shiprocket's agree.
+    let cancel = stack.shipment("E2E-CAN").await;
+    stack.action(shipment_id(&cancel), "cancel", json!({})).await;
+    stack.wait_for("E2E-CAN", "cancelled").await;
+    let awb = cancel["shipment"]["awb"].clone();
+    stack
+        .wait_for_sim("the cancellation", |st| {
+            sim_shipment(st, &awb).is_some_and(|s| s["status"].as_str().unwrap_or_default().contains("CANCEL"))
+        })
+        .await;
 
+    // Out for delivery 34 simulated hours after pickup, delivered (or not) 4–5 hours later.
+    stack.sim.advance(Duration::hours(35)).await;
+    stack.wait_for("E2E-COD", "out_for_delivery").await;
+    stack.sim.advance(Duration::hours(5)).await;
+    stack.wait_for("E2E-COD", "delivered").await;
+    let delivered = stack.wait_for("E2E-RET", "delivered").await;
+    let ndr = stack.wait_for("E2E-NDR", "ndr").await;
+
+    // NDR: the shop asks for a re-attempt; the worker tells Shiprocket.
+    stack
+        .action(
+            shipment_id(&ndr),
+            "ndr-action",
+            json!({"action": "re-attempt", "comments": "Customer is home tomorrow"}),
+        )
+        .await;
+    let ndr_awb = ndr["shipment"]["awb"].clone();
+    stack.wait_for_sim("the NDR action", |st| sim_shipment(st, &ndr_awb).is_some_and(|s| s["ndr_open"] == false)).await;
+
+    // Customer return of a delivered order: a return order at Shiprocket, once.
+    stack.action(shipment_id(&delivered), "return", json!({"reason": "Size not as expected"})).await;
+    stack
+        .wait_for_sim("the return order", |st| {
+            st["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["channel_order_id"] == "RET-E2E-RET" && o["is_return"] == true)
+        })
+        .await;
+    let sim_orders = stack.sim.counters().orders_created;
+    assert_eq!(sim_orders.get("RET-E2E-RET"), Some(&1), "{sim_orders:?}");
+
+    // A day later the re-attempt is delivered; days later the RTO parcel is back home.
+    stack.sim.advance(Duration::hours(30)).await;
+    let reattempted = stack.wait_for("E2E-NDR", "delivered").await;
+    let timeline = statuses(&reattempted);
+    assert!(timeline.iter().any(|s| s == "UNDELIVERED") && timeline.last().unwrap() == "DELIVERED", "{timeline:?}");
+    stack.sim.advance(Duration::hours(100)).await;
+    let rto = stack.wait_for("E2E-RTO", "rto_delivered").await;
+    assert!(statuses(&rto).iter().any(|s| s.contains("RTO")), "{:?}", statuses(&rto));
+
+    // The customer's tracking JSON: the timeline, and nothing personal.
     let tracking: Value =
-        stack.http.get(accepted["tracking_url"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+        stack.http.get(cod["tracking_url"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
     let text = tracking.to_string();
     assert!(text.contains("DELIVERED") || text.contains("delivered"), "{tracking:#}");
     assert!(
@@ -187,55 +460,37 @@ async fn a_paid_order_is_delivered_and_the_customer_sees_it() {
         "no customer data: {tracking:#}"
     );
 
-    // Mails are jobs of their own (a failed send is retried with backoff): wait for all four.
-    // Webhooks are applied concurrently, out of order; "shipped" must exist all the same.
-    let wanted = ["is on its way", "has been delivered", "we have your order", "out for delivery"];
+    // Every customer e-mail of the COD order, each exactly once (mails are jobs of their own,
+    // applied concurrently and out of order: wait for them, then check none came twice).
+    let wanted = ["we have your order", "is on its way", "is out for delivery", "has been delivered"];
     let deadline = Instant::now() + std::time::Duration::from_secs(30);
-    let mut emails = stack.emails();
+    let mut emails = stack.emails("E2E-COD");
     while !wanted.iter().all(|w| emails.iter().any(|s| s.contains(w))) {
-        if Instant::now() >= deadline {
-            panic!("missing e-mails: {emails:?}\n{:#}", stack.shipment("E2E-1").await);
-        }
+        assert!(Instant::now() < deadline, "missing e-mails: {emails:?}\n{:#}", stack.shipment("E2E-COD").await);
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        emails = stack.emails();
+        emails = stack.emails("E2E-COD");
     }
-    // And none twice, even after the queues have settled.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let emails = stack.emails();
+    let emails = stack.emails("E2E-COD");
     for subject in wanted {
         assert_eq!(emails.iter().filter(|s| s.contains(subject)).count(), 1, "{subject}: {emails:?}");
+    }
+    assert!(stack.emails("E2E-NDR").iter().any(|s| s.contains("could not deliver")), "the NDR mail");
+    assert!(!stack.emails("E2E-CAN").iter().any(|s| s.contains("on its way")), "a cancelled order never ships");
+
+    // Each shop order is exactly one Shiprocket order.
+    let created = stack.sim.counters().orders_created;
+    for id in ["E2E-COD", "E2E-NDR", "E2E-RTO", "E2E-RET", "E2E-CAN"] {
+        assert_eq!(created.get(id), Some(&1), "{id}: {created:?}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_ndr_resolved_by_a_reattempt_through_the_api() {
-    let stack = start().await;
-    stack.post_order(&order("E2E-NDR", "560077", false)).await;
-    let ready = stack.wait_for("E2E-NDR", "pickup_scheduled").await;
-    let id = ready["shipment"]["id"].as_i64().unwrap();
+async fn the_whole_story_in_zero_setup_mode() {
+    the_story(Mode::ZeroSetup).await;
+}
 
-    // 560077 is the simulator's NDR lane: the first attempt fails 39 simulated hours after pickup.
-    stack.sim.advance(Duration::hours(40)).await;
-    stack.wait_for("E2E-NDR", "ndr").await;
-    let action = stack
-        .http
-        .post(format!("{}/v1/shipments/{id}/ndr-action", stack.api))
-        .bearer_auth(KEY)
-        .json(&json!({"action": "re-attempt", "comments": "Customer is home tomorrow"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(action.status(), 202, "{:?}", action.text().await);
-    // The worker sends the decision to Shiprocket; then the courier tries again.
-    let deadline = Instant::now() + std::time::Duration::from_secs(30);
-    while stack.sim.state()["shipments"][0]["ndr_open"] == true {
-        assert!(Instant::now() < deadline, "the NDR action never reached Shiprocket");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    stack.sim.advance(Duration::hours(30)).await;
-    let done = stack.wait_for("E2E-NDR", "delivered").await;
-
-    let statuses: Vec<&str> =
-        done["timeline"].as_array().unwrap().iter().filter_map(|t| t["status"].as_str()).collect();
-    assert!(statuses.contains(&"UNDELIVERED") && statuses.last() == Some(&"DELIVERED"), "{statuses:?}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_whole_story_in_production_mode_with_two_worker_processes() {
+    the_story(Mode::Production).await;
 }
