@@ -2,7 +2,7 @@
 //! `<script src="https://…/widget/rates.js" data-mount="#rates" data-target="#courier_id"
 //! data-weight="0.5" data-cod="false" defer></script>`. It asks `GET /v1/rates` (CORS allows
 //! any origin: the answer is public and carries no credentials). When rates are switched off
-//! the script says so at load and hides its box; a 503 later hides it too.
+//! the script knows it at load (it is not cached) and hides its box; a 503 later hides it too.
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -18,8 +18,8 @@ pub async fn script(State(state): State<AppState>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            // Short: a flag switched off reaches checkouts within a minute.
-            (header::CACHE_CONTROL, "public, max-age=60"),
+            // Revalidated on every checkout: a flag switched off hides the widget at once.
+            (header::CACHE_CONTROL, "no-cache"),
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
         ],
         js,

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod browser;
 mod logs;
 mod ops;
 mod orders;

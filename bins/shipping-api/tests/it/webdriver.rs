@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735e2b4e94";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
     driver: std::process::Child,
@@ -64,6 +64,11 @@ impl Browser {
                      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
                      format!("--window-size={width},{height}")],
         });
+        // Chromium's windows are at least ~500 px wide: a phone is emulated instead.
+        if width < 500 {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}});
+        }
         if std::path::Path::new("/usr/bin/chromium").exists() {
             options["binary"] = json!("/usr/bin/chromium");
         }
@@ -109,7 +114,7 @@ impl Browser {
         let v = self
             .session_call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css})))
             .await;
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_owned()
+        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_owned()
     }
 
     pub async fn find_all(&self, css: &str) -> Vec<String> {
