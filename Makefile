@@ -17,6 +17,8 @@ tools:
 	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+	@# The browser tests drive headless Chromium through chromedriver (Debian packages).
+	@command -v chromedriver >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium chromium-driver)
 
 fmt-check:
 	$(CARGO) fmt --all --check

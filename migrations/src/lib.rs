@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_initial;
 mod m20261128_000002_dead_jobs;
+mod m20261128_000003_admin_sessions;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -13,6 +14,10 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_initial::Migration), Box::new(m20261128_000002_dead_jobs::Migration)]
+        vec![
+            Box::new(m20261128_000001_initial::Migration),
+            Box::new(m20261128_000002_dead_jobs::Migration),
+            Box::new(m20261128_000003_admin_sessions::Migration),
+        ]
     }
 }

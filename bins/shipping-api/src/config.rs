@@ -65,6 +65,33 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub rates: RateSettings,
     pub webhooks: WebhookSettings,
+    pub admin: AdminSettings,
+    pub shop: ShopSettings,
+}
+
+/// Who may sign in to the admin pages, and for how long.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminSettings {
+    pub users: Vec<AdminUser>,
+    pub session_ttl_secs: u64,
+    /// A delivery counts as on time within this many days of the order (dashboard).
+    pub on_time_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminUser {
+    pub name: String,
+    /// An argon2 PHC string (`shipping-api hash-password`).
+    pub password_hash: Secret,
+}
+
+/// How the customer tracking page looks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShopSettings {
+    pub name: String,
+    pub logo_url: String,
+    pub primary_color: String,
+    pub accent_color: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,6 +102,7 @@ pub struct ServerSettings {
     pub webhook_body_limit_bytes: usize,
     pub request_timeout_ms: u64,
     pub tracking_lookups_per_minute: u32,
+    pub customer_forms_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,7 +162,17 @@ pub struct Flags {
     pub show_rates: bool,
 }
 
+/// `#rgb` or `#rrggbb`: the only form allowed into the tracking page's style sheet.
+fn is_hex_colour(s: &str) -> bool {
+    s.strip_prefix('#').is_some_and(|h| matches!(h.len(), 3 | 6) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 impl Settings {
+    /// Whether links and cookies are served over HTTPS (cookies then carry `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.server.public_base_url.trim().to_ascii_lowercase().starts_with("https://")
+    }
+
     /// Reads the layers from the process environment.
     pub fn load() -> Result<Settings, ::config::ConfigError> {
         let env: HashMap<String, String> = std::env::vars().collect();
@@ -186,6 +224,30 @@ impl Settings {
         self.courier_preference()?;
         if self.rates.weight_slab_grams == 0 {
             return Err("rates.weight_slab_grams must be more than 0".into());
+        }
+        for (name, colour) in
+            [("shop.primary_color", &self.shop.primary_color), ("shop.accent_color", &self.shop.accent_color)]
+        {
+            if !is_hex_colour(colour) {
+                return Err(format!("{name} must be a colour like #1f4e79"));
+            }
+        }
+        let logo = self.shop.logo_url.trim();
+        if !(logo.is_empty() || logo.starts_with("https://") || logo.starts_with("http://") || logo.starts_with('/'))
+            || logo.contains(['"', '\'', '<', '>', ' '])
+        {
+            return Err("shop.logo_url must be empty, an http(s) URL or a path".into());
+        }
+        for u in &self.admin.users {
+            if u.name.trim().is_empty() || argon2::PasswordHash::new(u.password_hash.expose()).is_err() {
+                return Err(format!(
+                    "admin.users: {:?} needs a name and an argon2 password_hash (shipping-api hash-password)",
+                    u.name
+                ));
+            }
+        }
+        if self.admin.session_ttl_secs == 0 {
+            return Err("admin.session_ttl_secs must be more than 0".into());
         }
         if self.auth.api_keys.iter().any(Secret::is_empty) {
             return Err("auth.api_keys must not contain an empty key".into());
@@ -254,6 +316,9 @@ mod tests {
 
     #[test]
     fn invalid_settings_are_refused_and_secrets_never_print() {
+        assert!(Settings::load_from(&env(&[("SHIPPING__SHOP__PRIMARY_COLOR", "red;}body{x")])).is_err());
+        assert!(Settings::load_from(&env(&[("SHIPPING__SHOP__LOGO_URL", "javascript:alert(1)")])).is_err());
+        assert!(Settings::load_from(&env(&[("SHIPPING__SHOP__ACCENT_COLOR", "#0a0")])).is_ok());
         assert!(Settings::load_from(&env(&[("SHIPPING__SHIPROCKET__PICKUP_PINCODE", "012345")])).is_err());
         assert!(Settings::load_from(&env(&[("SHIPPING__SHIPROCKET__COURIER_PREFERENCE", "vibes")])).is_err());
         let s = Settings::load_from(&env(&[("SHIPROCKET_PASSWORD", "hunter2")])).unwrap();

@@ -117,6 +117,11 @@ impl ApiError {
         }
     }
 
+    /// What the caller is told (never an internal cause).
+    pub fn public_message(&self) -> String {
+        self.message()
+    }
+
     fn message(&self) -> String {
         match self {
             ApiError::Validation { message, .. } => message.clone(),

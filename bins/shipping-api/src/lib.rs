@@ -12,6 +12,8 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod pages;
+pub mod password;
 pub mod routes;
 pub mod state;
 

@@ -30,6 +30,10 @@ pub struct Inner {
     pub lookup_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Checkout rate requests per source address.
     pub rates_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Admin sign-in attempts per source address (argon2 is costly: no one gets to spend it freely).
+    pub signin_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Customer forms (NDR requests on the tracking page) per source address.
+    pub customer_form_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// One lock per rate key being fetched: concurrent misses wait for the first fetch.
     pub rate_flights: Mutex<HashMap<RateKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Fresh rate-cache entries held in memory until their database expiry.
@@ -86,6 +90,10 @@ impl AppState {
         let lookup_limiter = governor::RateLimiter::keyed(Quota::per_minute(lookups));
         let rates = NonZeroU32::new(settings.rates.requests_per_minute_per_source.max(1)).unwrap_or(NonZeroU32::MIN);
         let rates_limiter = governor::RateLimiter::keyed(Quota::per_minute(rates));
+        let signin_limiter =
+            governor::RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN)));
+        let forms = NonZeroU32::new(settings.server.customer_forms_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let customer_form_limiter = governor::RateLimiter::keyed(Quota::per_minute(forms));
         Ok(AppState(Arc::new(Inner {
             flags: RwLock::new(settings.flags()),
             settings,
@@ -98,6 +106,8 @@ impl AppState {
             webhook_limiter,
             lookup_limiter,
             rates_limiter,
+            signin_limiter,
+            customer_form_limiter,
             rate_flights: Mutex::new(HashMap::new()),
             rate_memo: Default::default(),
         })))

@@ -24,6 +24,8 @@ pub struct ShipmentFilter {
     pub courier: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    /// An AWB, a shop order id or a channel order id, compared exactly.
+    pub search: Option<String>,
     /// Keyset pagination: only ids below this one (the list is newest first).
     pub before_id: Option<i64>,
     pub limit: u64,
@@ -118,6 +120,15 @@ impl Store {
         }
         if let Some(to) = filter.created_to {
             q = q.filter(shipment::Column::CreatedAt.lt(to));
+        }
+        if let Some(term) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let mut any = sea_orm::Condition::any()
+                .add(shipment::Column::Awb.eq(term))
+                .add(shipment::Column::ChannelOrderId.eq(term));
+            if let Some(o) = self.order_by_shop_id(term).await? {
+                any = any.add(shipment::Column::OrderId.eq(o.id));
+            }
+            q = q.filter(any);
         }
         if let Some(before) = filter.before_id {
             q = q.filter(shipment::Column::Id.lt(before));

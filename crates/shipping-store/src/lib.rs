@@ -4,6 +4,7 @@
 
 pub mod api_queries;
 mod cleanup;
+pub mod dashboard;
 mod dead_letters;
 pub mod entities;
 mod ingest;
@@ -11,6 +12,7 @@ pub mod jobs;
 mod outbox;
 mod queries;
 mod records;
+mod sessions;
 mod tracking;
 
 pub use cleanup::Cleaned;

@@ -13,6 +13,16 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+/// Checkout rates are public and carry no credentials: the widget on a shop's own domain may
+/// read them (simple GET; no preflight needed).
+async fn allow_any_origin(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let mut response = next.run(req).await;
+    response
+        .headers_mut()
+        .insert(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, axum::http::HeaderValue::from_static("*"));
+    response
+}
+
 /// Every route with its body limit. Middleware (request ids, tracing, metrics) is added in
 /// [`crate::app`].
 pub fn router(state: AppState) -> Router {
@@ -21,7 +31,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/orders", post(orders::ingest))
         .route("/v1/orders/{shop_order_id}/shipment", get(orders::shipment_of_order))
-        .route("/v1/rates", get(rates::rates).post(rates::cart_rates))
+        .route(
+            "/v1/rates",
+            get(rates::rates).post(rates::cart_rates).layer(axum::middleware::from_fn(allow_any_origin)),
+        )
         .route("/v1/shipments", get(shipments::list))
         .route("/v1/shipments.csv", get(shipments::export_csv))
         .route("/v1/shipments/bulk/{action}", post(shipments::bulk_action))
@@ -43,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(ops::openapi))
         .merge(api)
         .merge(hooks)
+        .merge(crate::pages::router().layer(DefaultBodyLimit::max(body_limit)))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)

@@ -285,7 +285,7 @@ fn check_enabled(state: &AppState, peer: SocketAddr) -> ApiResult<()> {
     Ok(())
 }
 
-fn configured_pickup(state: &AppState) -> ApiResult<Pincode> {
+pub(crate) fn configured_pickup(state: &AppState) -> ApiResult<Pincode> {
     Pincode::parse(&state.settings.shiprocket.pickup_pincode).map_err(|e| invalid("pickup_pincode", e))
 }
 
@@ -336,7 +336,7 @@ pub async fn rates(
     quote(&state, pickup, delivery, weight, cod, value).await.map(Json)
 }
 
-async fn quote(
+pub(crate) async fn quote(
     state: &AppState,
     pickup: Pincode,
     delivery: Pincode,

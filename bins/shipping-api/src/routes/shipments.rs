@@ -124,7 +124,7 @@ impl Action {
         }
     }
 
-    fn parse(s: &str) -> ApiResult<Action> {
+    pub(crate) fn parse(s: &str) -> ApiResult<Action> {
         Action::ALL
             .into_iter()
             .find(|a| a.path() == s)
@@ -132,7 +132,7 @@ impl Action {
     }
 
     /// Whether `state` allows the action; the error says why not.
-    fn allowed(self, s: &shipment::Model) -> Result<(), String> {
+    pub(crate) fn allowed(self, s: &shipment::Model) -> Result<(), String> {
         use ShipmentState as S;
         let state = ShipmentState::from_name(&s.state, u32::try_from(s.ndr_attempts).unwrap_or(0))
             .ok_or_else(|| format!("shipment {} has an unknown state", s.id))?;
@@ -209,7 +209,7 @@ pub struct Accepted {
     pub new: bool,
 }
 
-fn require_enabled(state: &AppState) -> ApiResult<()> {
+pub(crate) fn require_enabled(state: &AppState) -> ApiResult<()> {
     if state.flags().enabled {
         Ok(())
     } else {
@@ -220,7 +220,7 @@ fn require_enabled(state: &AppState) -> ApiResult<()> {
     }
 }
 
-async fn load(state: &AppState, id: i64) -> ApiResult<shipment::Model> {
+pub(crate) async fn load(state: &AppState, id: i64) -> ApiResult<shipment::Model> {
     state.store.shipment(id).await?.ok_or_else(|| ApiError::NotFound(format!("no shipment {id}")))
 }
 
@@ -264,7 +264,7 @@ fn ndr_request(s: &shipment::Model, body: &ActionBody, actor: &str) -> ApiResult
 }
 
 /// Validates and promises one action on one shipment.
-async fn perform(
+pub(crate) async fn perform(
     state: &AppState,
     caller: &Caller,
     action: Action,
@@ -376,7 +376,7 @@ pub struct BulkResult {
     pub results: Vec<BulkItem>,
 }
 
-const MAX_BULK: usize = 500;
+pub(crate) const MAX_BULK: usize = 500;
 
 /// `POST /v1/shipments/bulk/{action}` with `{"ids": [...]}`: each id is checked on its own;
 /// the accepted ones are promised (manifest and refresh-tracking as one batch job). Returns
@@ -400,22 +400,39 @@ pub async fn bulk_action(
         return Err(ApiError::UnsupportedMediaType);
     }
     let body: BulkBody = parse_json(&body)?;
-    if body.ids.is_empty() || body.ids.len() > MAX_BULK {
+    let result = bulk(&state, &caller, action, body.ids, body.courier_id).await?;
+    let status = if result.accepted > 0 { StatusCode::ACCEPTED } else { StatusCode::CONFLICT };
+    Ok((status, Json(result)))
+}
+
+/// Checks and promises `action` for each of `ids` (the JSON route and the admin pages' bulk
+/// form share it): manifest and refresh-tracking as one batch job, the rest one job each.
+pub(crate) async fn bulk(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    ids: Vec<i64>,
+    courier_id: Option<i64>,
+) -> ApiResult<BulkResult> {
+    if matches!(action, Action::Return | Action::NdrAction) {
+        return Err(ApiError::NotFound(format!("{} has no bulk form", action.path())));
+    }
+    if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(ApiError::field("ids", format!("must list 1 to {MAX_BULK} shipment ids")));
     }
-    require_enabled(&state)?;
-    let mut ids = body.ids.clone();
+    require_enabled(state)?;
+    let mut ids = ids;
     ids.sort_unstable();
     ids.dedup();
     let mut results = Vec::with_capacity(ids.len());
     let batch = matches!(action, Action::Manifest | Action::RefreshTracking);
     let mut batch_ids = Vec::new();
-    let per = ActionBody { courier_id: body.courier_id, ..ActionBody::default() };
+    let per = ActionBody { courier_id, ..ActionBody::default() };
     for id in ids {
         let outcome = match state.store.shipment(id).await? {
             None => Err(format!("no shipment {id}")),
             Some(s) if batch => action.allowed(&s).map(|()| batch_ids.push(id)),
-            Some(s) => match perform(&state, &caller, action, &s, &per).await {
+            Some(s) => match perform(state, caller, action, &s, &per).await {
                 Ok(_) => Ok(()),
                 Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
                 Err(e) => Err(e.to_string()),
@@ -432,8 +449,7 @@ pub async fn bulk_action(
         state.store.enqueue_action(&job, first, &caller.actor, json!({"shipment_ids": batch_ids})).await?;
     }
     let accepted = results.iter().filter(|r| r.accepted).count();
-    let status = if accepted > 0 { StatusCode::ACCEPTED } else { StatusCode::CONFLICT };
-    Ok((status, Json(BulkResult { action: action.path(), accepted, rejected: results.len() - accepted, results })))
+    Ok(BulkResult { action: action.path(), accepted, rejected: results.len() - accepted, results })
 }
 
 #[derive(Debug, Serialize)]
@@ -478,6 +494,9 @@ pub struct ListQuery {
     /// Created before (`YYYY-MM-DD`: before the end of that day, or RFC 3339).
     #[serde(default)]
     pub to: Option<String>,
+    /// An AWB, a shop order id or a channel order id (exact).
+    #[serde(default)]
+    pub search: Option<String>,
     #[serde(default)]
     pub limit: Option<u64>,
     /// Keyset pagination: the `next_before` of the previous page.
@@ -495,7 +514,7 @@ fn parse_time(field: &str, v: &str, end_of_day: bool) -> ApiResult<DateTime<Utc>
     Ok(d.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
-fn filter(q: &ListQuery, max: u64, default: u64) -> ApiResult<ShipmentFilter> {
+pub(crate) fn filter(q: &ListQuery, max: u64, default: u64) -> ApiResult<ShipmentFilter> {
     if let Some(s) = &q.status
         && ShipmentState::from_name(s, 0).is_none()
     {
@@ -512,6 +531,7 @@ fn filter(q: &ListQuery, max: u64, default: u64) -> ApiResult<ShipmentFilter> {
         courier: q.courier.clone(),
         created_from: q.from.as_deref().map(|v| parse_time("from", v, false)).transpose()?,
         created_to: q.to.as_deref().map(|v| parse_time("to", v, true)).transpose()?,
+        search: q.search.clone(),
         before_id: q.before,
         limit: q.limit.unwrap_or(default).clamp(1, max),
     })
@@ -559,7 +579,12 @@ pub async fn export_csv(
     _caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    let f = filter(&q, 10_000, 10_000)?;
+    csv_response(&state, &q).await
+}
+
+/// The CSV export of the shipments matching `q` (the JSON route and the admin pages).
+pub(crate) async fn csv_response(state: &AppState, q: &ListQuery) -> ApiResult<Response> {
+    let f = filter(q, 10_000, 10_000)?;
     let rows = state.store.list_shipments(&f).await?;
     let mut out = String::from(
         "shipment_id,shop_order_id,channel_order_id,state,sync_status,awb,courier_id,courier_name,created_at,last_event_at\n",
@@ -656,7 +681,7 @@ pub struct LabelsZipBody {
     pub ids: Vec<i64>,
 }
 
-const MAX_ZIP: usize = 200;
+pub(crate) const MAX_ZIP: usize = 200;
 
 /// `POST /v1/labels.zip` with `{"ids": [...]}`: the current label of each shipment as
 /// `label-<id>.pdf` in one ZIP; shipments without a label are listed in `missing.txt`.
@@ -665,10 +690,15 @@ pub async fn labels_zip(
     _caller: Caller,
     crate::extract::JsonBody(body): crate::extract::JsonBody<LabelsZipBody>,
 ) -> ApiResult<Response> {
-    if body.ids.is_empty() || body.ids.len() > MAX_ZIP {
+    zip_response(&state, body.ids).await
+}
+
+/// The current labels of `ids` as one ZIP (the JSON route and the admin pages).
+pub(crate) async fn zip_response(state: &AppState, ids: Vec<i64>) -> ApiResult<Response> {
+    if ids.is_empty() || ids.len() > MAX_ZIP {
         return Err(ApiError::field("ids", format!("must list 1 to {MAX_ZIP} shipment ids")));
     }
-    let mut ids = body.ids;
+    let mut ids = ids;
     ids.sort_unstable();
     ids.dedup();
     let mut docs = Vec::new();

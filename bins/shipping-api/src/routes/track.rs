@@ -33,7 +33,7 @@ pub struct TrackingStep {
     pub location: Option<String>,
 }
 
-fn words(state: &str) -> &'static str {
+pub(crate) fn words(state: &str) -> &'static str {
     match state {
         "pending_sync" | "sync_failed" | "synced" => "Order received",
         "awb_assigned" | "label_ready" => "Packed, waiting for the courier",

@@ -4,10 +4,13 @@
 
 mod support;
 
+mod browser;
 mod logs;
 mod ops;
 mod orders;
+mod pages;
 mod rates;
 mod redis_optional;
 mod shipments;
+mod webdriver;
 mod webhooks;

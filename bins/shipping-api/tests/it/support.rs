@@ -15,6 +15,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const API_KEY: &str = "test-api-key-1";
 pub const OTHER_API_KEY: &str = "test-api-key-2";
 pub const WEBHOOK_TOKEN: &str = "hook-token-123";
+pub const ADMIN_USER: &str = "ops";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A configuration file with one admin user (argon2 hash made once per test process).
+fn admin_config_file() -> String {
+    static FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let hash = shipping_api::password::hash(ADMIN_PASSWORD).unwrap();
+        let dir = std::env::temp_dir().join("shipping-api-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("admin-{}.toml", std::process::id()));
+        std::fs::write(&path, format!("[[admin.users]]\nname = \"{ADMIN_USER}\"\npassword_hash = \"{hash}\"\n"))
+            .unwrap();
+        path.display().to_string()
+    })
+    .clone()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -63,6 +80,7 @@ impl TestAppBuilder {
             ("SHIPPING__SHIPROCKET__PASSWORD".to_owned(), "sim-password".to_owned()),
             ("SHIPPING__SHIPROCKET__PICKUP_PINCODE".to_owned(), "110001".to_owned()),
             ("SHIPPING__RATES__UPSTREAM_TIMEOUT_MS".to_owned(), "3000".to_owned()),
+            ("SHIPPING_CONFIG".to_owned(), admin_config_file()),
         ]);
         let tag = unique(match self.backend {
             Backend::Sqlite => "lite",

@@ -1,5 +1,6 @@
 //! One sea-orm entity per table; the schema itself lives in `migrations/`.
 
+pub mod admin_session;
 pub mod audit_log;
 pub mod dead_job;
 pub mod document;

@@ -1,0 +1,354 @@
+//! `GET /admin/shipments/{id}`: everything about one shipment, and its actions. The actions go
+//! through the same checks and jobs as `POST /v1/shipments/{id}/{action}`.
+
+use super::session::Admin;
+use super::{FormData, PageError, PageResult, admin_page, esc, see_other};
+use crate::error::ApiError;
+use crate::extract::ApiPath;
+use crate::routes::rates::{configured_pickup, quote};
+use crate::routes::shipments::{Action, ActionBody, load, perform, require_enabled};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use shipping_domain::{Money, Package, PackageDefaults, Payment, ShopOrder};
+use shipping_store::entities::shipment;
+
+/// A sync error as an operator can act on it.
+pub fn plain_sync_error(raw: &str) -> String {
+    let l = raw.to_ascii_lowercase();
+    let what = if l.contains("not serviceable") || l.contains("serviceab") {
+        "No courier delivers to this address's pincode from our pickup location."
+    } else if l.contains("auth") || l.contains("401") || l.contains("credential") || l.contains("login") {
+        "Shiprocket refused our login. Check the API user's e-mail and password in the settings."
+    } else if l.contains("timeout") || l.contains("network") || l.contains("timed out") || l.contains("connect") {
+        "Shiprocket could not be reached. It is retried automatically; you can also sync again."
+    } else if l.contains("rate") && l.contains("limit") || l.contains("429") {
+        "Shiprocket asked us to slow down. It is retried automatically."
+    } else if l.contains("validation") || l.contains("422") || l.contains("invalid") {
+        "Shiprocket refused the order's details (see below). Correct the order in the shop, then sync again."
+    } else if l.contains("cancel") {
+        "The Shiprocket order was cancelled; syncing again creates a re-shipment."
+    } else {
+        "The order could not be created in Shiprocket."
+    };
+    what.to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn hidden(action: &str, admin: &Admin) -> String {
+    format!("{}<input type=\"hidden\" name=\"action\" value=\"{action}\">", admin.csrf_field())
+}
+
+fn simple_form(id: i64, action: Action, label: &str, admin: &Admin) -> String {
+    format!(
+        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"inline\">{}<button type=\"submit\">{label}</button></form>",
+        hidden(action.path(), admin)
+    )
+}
+
+/// The couriers that serve this shipment, with prices and the recommended one (the checkout
+/// rates code, so the same cache and the same choice).
+async fn courier_form(state: &AppState, s: &shipment::Model, order: &ShopOrder, admin: &Admin) -> String {
+    let delivery = order.shipping.as_ref().unwrap_or(&order.billing).pincode.clone();
+    let cod = matches!(order.payment, Payment::Cod { .. });
+    let package = match Package::for_lines(&order.items, &PackageDefaults::default()) {
+        Ok(p) => p,
+        Err(_) => return "<p class=\"error\">The order's items cannot be packed; no rates.</p>".into(),
+    };
+    let value = order.items.iter().fold(Money::from_paise(0), |acc, l| {
+        let unit = l.unit_price.checked_sub(l.discount).unwrap_or(l.unit_price);
+        unit.checked_mul(u64::from(l.units)).and_then(|v| acc.checked_add(v)).unwrap_or(acc)
+    });
+    let answer = match configured_pickup(state) {
+        Ok(pickup) => quote(state, pickup, delivery, package.chargeable_weight, cod, value).await,
+        Err(e) => Err(e),
+    };
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => return format!("<p class=\"error\">Rates are unavailable: {}</p>", esc(&e.public_message())),
+    };
+    if answer.couriers.is_empty() {
+        let msg = answer.message.unwrap_or_else(|| "No courier serves this pincode.".into());
+        return format!("<p class=\"error\">{}</p>", esc(&msg));
+    }
+    let recommended = answer.recommended.as_ref().map(|r| r.courier_id);
+    let options = answer
+        .couriers
+        .iter()
+        .map(|c| {
+            let checked = if Some(c.courier_id) == recommended { " checked" } else { "" };
+            let badge = if Some(c.courier_id) == recommended { " <strong>recommended</strong>" } else { "" };
+            format!(
+                "<li><input type=\"radio\" name=\"courier_id\" value=\"{cid}\" id=\"courier-{cid}\"{checked}>\
+                 <label for=\"courier-{cid}\">{name} — ₹{rate}, {etd}{cod}{badge}</label></li>",
+                cid = c.courier_id,
+                name = esc(&c.name),
+                rate = esc(&c.rate),
+                etd = c.etd_days.map_or("delivery estimate unknown".to_owned(), |d| format!("{d} day(s)")),
+                cod = if c.cod_available { ", COD" } else { "" },
+            )
+        })
+        .collect::<String>();
+    let reason = answer
+        .recommended
+        .as_ref()
+        .map(|r| format!("<p class=\"reason\">Recommended: {} — {}</p>", esc(&r.name), esc(&r.reason)))
+        .unwrap_or_default();
+    format!(
+        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
+         <fieldset><legend>Create shipment: choose a courier</legend>{reason}<ul class=\"couriers\">{options}</ul></fieldset>\
+         <button type=\"submit\">Create shipment</button></form>",
+        id = s.id,
+        h = hidden(Action::AssignAwb.path(), admin),
+    )
+}
+
+fn ndr_form(id: i64, admin: &Admin) -> String {
+    format!(
+        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
+         <fieldset><legend>NDR action</legend>\
+         <p><label for=\"ndr-action\">Decision</label><select id=\"ndr-action\" name=\"ndr_action\">\
+         <option value=\"re-attempt\">Re-attempt delivery</option><option value=\"return\">Return to us (RTO)</option>\
+         <option value=\"fake-attempt\">Report a fake attempt</option></select></p>\
+         <p><label for=\"ndr-comments\">Comments for the courier</label><input id=\"ndr-comments\" name=\"comments\" required></p>\
+         <p><label for=\"ndr-date\">Re-attempt on</label><input id=\"ndr-date\" name=\"deferred_date\" type=\"date\"></p>\
+         <p><label for=\"ndr-phone\">Corrected phone</label><input id=\"ndr-phone\" name=\"phone\" type=\"tel\"></p>\
+         <p><label for=\"ndr-address\">Corrected address</label><input id=\"ndr-address\" name=\"address\"></p>\
+         </fieldset><button type=\"submit\">Send NDR action</button></form>",
+        h = hidden(Action::NdrAction.path(), admin),
+    )
+}
+
+fn return_form(id: i64, admin: &Admin) -> String {
+    format!(
+        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
+         <p><label for=\"return-reason\">Return reason</label><input id=\"return-reason\" name=\"reason\" required></p>\
+         <button type=\"submit\">Start return</button></form>",
+        h = hidden(Action::Return.path(), admin),
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    admin: Admin,
+    ApiPath(id): ApiPath<i64>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let s = load(&state, id).await?;
+    let order = state.store.order(s.order_id).await?;
+    let shop_order: Option<ShopOrder> = order.as_ref().and_then(|o| serde_json::from_str(&o.payload).ok());
+    let events = state.store.tracking_events(id).await?;
+    let docs = state.store.documents_of(id).await?;
+    let audit = state.store.audit_trail("shipment", id).await?;
+    let ndrs = state.store.ndr_actions_of(id).await?;
+
+    let done = q
+        .done
+        .as_deref()
+        .and_then(|d| Action::parse(d).ok())
+        .map(|a| format!("<p class=\"ok\" role=\"status\">{} requested; the worker will do it shortly.</p>", a.path()))
+        .unwrap_or_default();
+    let sync_error = s
+        .sync_error
+        .as_deref()
+        .map(|e| {
+            format!(
+                "<section class=\"card error\"><h2>Sync problem</h2><p>{}</p><details><summary>Shiprocket's words</summary><pre>{}</pre></details></section>",
+                esc(&plain_sync_error(e)),
+                esc(e)
+            )
+        })
+        .unwrap_or_default();
+    let summary = format!(
+        "<dl class=\"facts\"><dt>Order</dt><dd>{order}</dd><dt>Status</dt><dd>{state}</dd><dt>Sync</dt><dd>{sync}</dd>\
+         <dt>AWB</dt><dd>{awb}</dd><dt>Courier</dt><dd>{courier}</dd><dt>NDR attempts</dt><dd>{ndr}</dd>\
+         <dt>Created</dt><dd>{created}</dd><dt>Customer page</dt><dd><a href=\"/track/{token}\">tracking page</a></dd></dl>",
+        order = esc(order.as_ref().map_or("", |o| o.shop_order_id.as_str())),
+        state = esc(&s.state),
+        sync = esc(&s.sync_status),
+        awb = esc(s.awb.as_deref().unwrap_or("–")),
+        courier = esc(s.courier_name.as_deref().unwrap_or("–")),
+        ndr = s.ndr_attempts,
+        created = s.created_at.format("%Y-%m-%d %H:%M UTC"),
+        token = esc(&s.tracking_token),
+    );
+    let timeline = if events.is_empty() {
+        "<p>No tracking events yet.</p>".to_owned()
+    } else {
+        let items = events
+            .iter()
+            .map(|e| {
+                format!(
+                    "<li><time>{}</time> <strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
+                    e.occurred_at.format("%Y-%m-%d %H:%M"),
+                    esc(&e.status_label),
+                    esc(e.location.as_deref().unwrap_or("")),
+                    esc(e.activity.as_deref().unwrap_or("")),
+                )
+            })
+            .collect::<String>();
+        format!("<ol class=\"timeline\">{items}</ol>")
+    };
+    let documents = if docs.is_empty() {
+        "<p>No documents yet.</p>".to_owned()
+    } else {
+        let items = docs
+            .iter()
+            .map(|(doc, kind, at)| {
+                format!(
+                    "<li><a href=\"/admin/shipments/{id}/documents/{doc}\">{kind}</a> <span class=\"muted\">{}</span></li>",
+                    at.format("%Y-%m-%d %H:%M"),
+                    kind = esc(kind)
+                )
+            })
+            .collect::<String>();
+        format!("<ul>{items}</ul>")
+    };
+    let label_link = docs
+        .iter()
+        .find(|(_, kind, _)| kind == "label")
+        .map(|(doc, _, _)| {
+            format!("<a class=\"button\" href=\"/admin/shipments/{id}/documents/{doc}\">Download label</a> ")
+        })
+        .unwrap_or_default();
+    let mut actions = String::new();
+    actions.push_str(&label_link);
+    for (action, label) in [
+        (Action::Sync, "Sync to Shiprocket"),
+        (Action::Label, "Generate label"),
+        (Action::Pickup, "Schedule pickup"),
+        (Action::Manifest, "Generate manifest"),
+        (Action::RefreshTracking, "Refresh tracking"),
+        (Action::Cancel, "Cancel shipment"),
+    ] {
+        if action.allowed(&s).is_ok() {
+            actions.push_str(&simple_form(id, action, label, &admin));
+        }
+    }
+    if Action::AssignAwb.allowed(&s).is_ok() {
+        match &shop_order {
+            Some(o) => actions.push_str(&courier_form(&state, &s, o, &admin).await),
+            None => actions.push_str("<p class=\"error\">The stored order cannot be read; no rates.</p>"),
+        }
+    }
+    if Action::Return.allowed(&s).is_ok() {
+        actions.push_str(&return_form(id, &admin));
+    }
+    if Action::NdrAction.allowed(&s).is_ok() {
+        actions.push_str(&ndr_form(id, &admin));
+    }
+    let ndr_rows = ndrs
+        .iter()
+        .map(|n| {
+            format!(
+                "<li>{} — {} by {} ({}){}</li>",
+                n.created_at.format("%Y-%m-%d %H:%M"),
+                esc(&n.action),
+                esc(&n.requested_by),
+                esc(&n.status),
+                n.deferred_date.map(|d| format!(", on {d}")).unwrap_or_default()
+            )
+        })
+        .collect::<String>();
+    let ndr_section = if ndrs.is_empty() {
+        String::new()
+    } else {
+        format!("<section><h2>NDR actions</h2><ul>{ndr_rows}</ul></section>")
+    };
+    let audit_rows = audit
+        .iter()
+        .map(|a| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                a.created_at.format("%Y-%m-%d %H:%M:%S"),
+                esc(&a.action),
+                esc(&a.actor)
+            )
+        })
+        .collect::<String>();
+    let audit_table = if audit.is_empty() {
+        "<p>Nothing recorded yet.</p>".to_owned()
+    } else {
+        format!(
+            "<table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Who</th></tr></thead><tbody>{audit_rows}</tbody></table>"
+        )
+    };
+    let content = format!(
+        "{done}{sync_error}{summary}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>\
+         <section><h2>Timeline</h2>{timeline}</section><section><h2>Documents</h2>{documents}</section>{ndr_section}\
+         <section><h2>Audit log</h2>{audit_table}</section>"
+    );
+    Ok(admin_page(&format!("Shipment {id}"), &admin, &content).into_response())
+}
+
+fn opt_date(form: &FormData, name: &str) -> Result<Option<NaiveDate>, PageError> {
+    form.text(name)
+        .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| ApiError::field(name, "must be a date").into()))
+        .transpose()
+}
+
+/// `POST /admin/shipments/{id}/action`: the form's fields become the API's action body.
+pub async fn act(State(state): State<AppState>, admin: Admin, ApiPath(id): ApiPath<i64>, body: Bytes) -> PageResult {
+    let form = FormData::parse(&body);
+    admin.check_csrf(&form)?;
+    let action = Action::parse(form.get("action").unwrap_or_default())?;
+    require_enabled(&state)?;
+    let s = load(&state, id).await?;
+    let courier_id = form
+        .text("courier_id")
+        .map(|c| c.parse::<i64>().map_err(|_| PageError(ApiError::field("courier_id", "must be a courier id"))))
+        .transpose()?;
+    let body = ActionBody {
+        courier_id,
+        reason: form.text("reason"),
+        return_id: None,
+        action: form.text("ndr_action"),
+        comments: form.text("comments"),
+        deferred_date: opt_date(&form, "deferred_date")?,
+        phone: form.text("phone"),
+        address: form.text("address"),
+    };
+    perform(&state, &admin.caller(), action, &s, &body).await?;
+    tracing::info!(shipment_id = id, action = action.path(), actor = %admin.caller().actor, "action from the admin pages");
+    Ok(see_other(&format!("/admin/shipments/{id}?done={}", action.path())))
+}
+
+/// `GET /admin/shipments/{id}/documents/{doc}`: a stored label, manifest or invoice.
+pub async fn document(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiPath((id, doc)): ApiPath<(i64, i64)>,
+) -> PageResult {
+    let d = state
+        .store
+        .document(doc)
+        .await?
+        .filter(|d| d.shipment_id == id)
+        .ok_or_else(|| ApiError::NotFound("no such document".into()))?;
+    Ok((
+        [
+            // Only PDFs are rendered inline: a stored body never becomes a page of ours.
+            (
+                header::CONTENT_TYPE,
+                if d.content_type == "application/pdf" {
+                    d.content_type.clone()
+                } else {
+                    "application/octet-stream".to_owned()
+                },
+            ),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{}-{id}.pdf\"", d.kind.replace(['"', '\\'], ""))),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        d.content,
+    )
+        .into_response())
+}

@@ -1,0 +1,219 @@
+//! The admin pages' guards over plain HTTP, on both backends: every admin route refuses a
+//! signed-out visitor; a wrong password, a missing or wrong CSRF token and an expired session
+//! are refused; output is escaped; the customer form needs its token.
+
+use crate::on_both_backends;
+use crate::support::{ADMIN_PASSWORD, ADMIN_USER, Backend, TestApp, order};
+use sea_orm::ConnectionTrait;
+use serde_json::Value;
+
+/// reqwest's `form` needs a feature we do not build; this is the same body.
+trait FormBody {
+    fn form<K: AsRef<str>, V: AsRef<str>>(self, fields: &[(K, V)]) -> Self;
+}
+
+impl FormBody for reqwest::RequestBuilder {
+    fn form<K: AsRef<str>, V: AsRef<str>>(self, fields: &[(K, V)]) -> Self {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
+            .finish();
+        self.header("content-type", "application/x-www-form-urlencoded").body(body)
+    }
+}
+
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_value(header: &str) -> String {
+    header.split(';').next().unwrap().split_once('=').unwrap().1.to_owned()
+}
+
+fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Signs in and returns the session cookie value and the session's CSRF token.
+pub async fn sign_in(app: &TestApp, password: &str) -> (reqwest::StatusCode, Option<String>) {
+    let http = no_redirects();
+    let form = http.get(app.url("/admin/sign-in")).send().await.unwrap();
+    let pre = cookie_value(&set_cookie(&form, "signin").unwrap());
+    let csrf = hidden_field(&form.text().await.unwrap(), "csrf");
+    let r = http
+        .post(app.url("/admin/sign-in"))
+        .header("cookie", format!("signin={pre}"))
+        .form(&[("csrf", csrf.as_str()), ("username", ADMIN_USER), ("password", password), ("next", "/admin")])
+        .send()
+        .await
+        .unwrap();
+    (r.status(), set_cookie(&r, "sid").map(|c| cookie_value(&c)).filter(|v| !v.is_empty()))
+}
+
+async fn admin_get(app: &TestApp, sid: &str, path: &str) -> reqwest::Response {
+    no_redirects().get(app.url(path)).header("cookie", format!("sid={sid}")).send().await.unwrap()
+}
+
+on_both_backends!(no_admin_page_is_reachable_signed_out, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let http = no_redirects();
+    for (method, path) in shipping_api::pages::ADMIN_ROUTES {
+        let req = match *method {
+            "GET" => http.get(app.url(path)),
+            _ => http.post(app.url(path)).form(&[("csrf", "x"), ("action", "label"), ("ids", "1")]),
+        };
+        for cookie in [None, Some("sid=forged-session-token")] {
+            let req = req.try_clone().unwrap();
+            let req = match cookie {
+                Some(c) => req.header("cookie", c),
+                None => req,
+            };
+            let r = req.send().await.unwrap();
+            if path.contains(".json") {
+                assert_eq!(r.status(), 401, "{method} {path} with {cookie:?}");
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "unauthorized");
+            } else {
+                assert_eq!(r.status(), 303, "{method} {path} with {cookie:?}");
+                let to = r.headers()["location"].to_str().unwrap();
+                assert!(to.starts_with("/admin/sign-in"), "{method} {path} → {to}");
+            }
+        }
+    }
+    // An API key is not a session: the machine keys do not open the pages.
+    let r = http.get(app.url("/admin")).bearer_auth(crate::support::API_KEY).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    app.cleanup().await;
+});
+
+on_both_backends!(wrong_password_missing_csrf_and_expired_sessions_are_refused, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let http = no_redirects();
+
+    let (status, sid) = sign_in(&app, "not the password").await;
+    assert_eq!((status.as_u16(), sid), (401, None), "wrong password");
+
+    // Sign-in without the form's token (a login CSRF) is refused even with the right password.
+    let r = http
+        .post(app.url("/admin/sign-in"))
+        .form(&[("username", ADMIN_USER), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(set_cookie(&r, "sid").is_none());
+
+    let (status, sid) = sign_in(&app, ADMIN_PASSWORD).await;
+    assert_eq!(status, 303);
+    let sid = sid.expect("a session cookie");
+    let page = admin_get(&app, &sid, "/admin").await;
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = page.text().await.unwrap();
+    let csrf = hidden_field(&html, "csrf");
+
+    // Cookie attributes.
+    let (_, _) = (csrf.len(), sid.len());
+    let form = http.get(app.url("/admin/sign-in")).send().await.unwrap();
+    let pre_cookie = set_cookie(&form, "signin").unwrap();
+    assert!(pre_cookie.contains("HttpOnly") && pre_cookie.contains("SameSite=Strict"), "{pre_cookie}");
+
+    // Every POST needs the session's token.
+    let id = app.post("/v1/orders", &order("PG-CSRF-1")).await.json::<Value>().await.unwrap()["shipment_id"]
+        .as_i64()
+        .unwrap();
+    for token in [None, Some("wrong-token")] {
+        let mut fields = vec![("action", "cancel".to_owned())];
+        if let Some(t) = token {
+            fields.push(("csrf", t.to_owned()));
+        }
+        let r = http
+            .post(app.url(&format!("/admin/shipments/{id}/action")))
+            .header("cookie", format!("sid={sid}"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "token {token:?}");
+        let r = http
+            .post(app.url("/admin/shipments/bulk"))
+            .header("cookie", format!("sid={sid}"))
+            .form(&[("action", "cancel"), ("ids", &id.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    assert_eq!(app.state.store.shipment(id).await.unwrap().unwrap().state, "pending_sync", "nothing happened");
+    let r = http
+        .post(app.url(&format!("/admin/shipments/{id}/action")))
+        .header("cookie", format!("sid={sid}"))
+        .form(&[("action", "cancel"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "with the token it goes through");
+    let audit = app.state.store.audit_trail("shipment", id).await.unwrap();
+    assert_eq!(audit.last().unwrap().actor, format!("admin:{ADMIN_USER}"));
+
+    // Output is escaped: a search term comes back as text, never as markup.
+    let html = admin_get(&app, &sid, "/admin/shipments?search=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>alert(1)"));
+
+    // An expired session is refused (and so is one that was signed out).
+    let db = app.state.store.db();
+    db.execute_unprepared("UPDATE admin_sessions SET expires_at = created_at").await.unwrap();
+    let r = admin_get(&app, &sid, "/admin").await;
+    assert_eq!(r.status(), 303, "expired");
+    let (_, sid2) = sign_in(&app, ADMIN_PASSWORD).await;
+    let sid2 = sid2.unwrap();
+    let csrf2 = hidden_field(&admin_get(&app, &sid2, "/admin").await.text().await.unwrap(), "csrf");
+    let out = http
+        .post(app.url("/admin/sign-out"))
+        .header("cookie", format!("sid={sid2}"))
+        .form(&[("csrf", csrf2.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(set_cookie(&out, "sid").unwrap().contains("Max-Age=0"));
+    assert_eq!(admin_get(&app, &sid2, "/admin").await.status(), 303, "signed out");
+    app.cleanup().await;
+});
+
+on_both_backends!(customer_ndr_form_needs_its_token, |backend: Backend| async move {
+    let app = TestApp::start(backend).await;
+    let body: Value = app.post("/v1/orders", &order("PG-NDR-1")).await.json().await.unwrap();
+    let id = body["shipment_id"].as_i64().unwrap();
+    let s = app.state.store.shipment(id).await.unwrap().unwrap();
+    let page = app.get_public(&format!("/track/{}", s.tracking_token)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("name=\"viewport\""));
+    assert!(!html.contains("asha.rao@example.com") && !html.contains("98765") && !html.contains("MG Road"), "no PII");
+    let r = no_redirects()
+        .post(app.url(&format!("/track/{}/ndr", s.tracking_token)))
+        .form(&[("deferred_date", "2099-01-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no token");
+    assert_eq!(app.get_public("/track/not-a-real-token-0000000000000000000000").await.status(), 404);
+    app.cleanup().await;
+});

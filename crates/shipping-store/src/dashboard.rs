@@ -1,0 +1,198 @@
+//! What the operators' dashboard and shipment pages read: counts of what needs attention, the
+//! latest tracking updates, courier performance, and the state of a set of shipments while a
+//! bulk action runs. Aggregates run in the database (one round trip each), so the dashboard
+//! costs the same with 100 or 100,000 shipments in the window.
+
+use crate::entities::{dead_job, document, ndr_action, shipment, tracking_event};
+use crate::{Result, Store};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement};
+
+/// States in which a shipment is on its way (synced, not finished, not returning).
+pub const ACTIVE_STATES: &[&str] = &[
+    "synced",
+    "awb_assigned",
+    "label_ready",
+    "pickup_scheduled",
+    "picked_up",
+    "in_transit",
+    "out_for_delivery",
+    "ndr",
+];
+
+/// Returns to origin still under way.
+pub const RTO_STATES: &[&str] = &["rto_initiated", "rto_in_transit"];
+
+/// The dashboard's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, FromQueryResult)]
+pub struct DashboardCounts {
+    /// Waiting for their Shiprocket order (`pending_sync`).
+    pub pending_syncs: i64,
+    /// See [`ACTIVE_STATES`].
+    pub active_shipments: i64,
+    /// Sync failed and needs a person (`sync_failed`).
+    pub failed_syncs: i64,
+    /// In NDR with fewer NDR actions requested than failed attempts: nobody has decided yet.
+    pub ndr_waiting: i64,
+    /// See [`RTO_STATES`].
+    pub rto_in_progress: i64,
+    /// Dead jobs not replayed.
+    pub dead_jobs: i64,
+    /// Outbox rows not yet handed to the queue.
+    pub outbox_backlog: i64,
+}
+
+/// One courier's last 30 days (or whatever window was asked).
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CourierPerformance {
+    pub courier_name: String,
+    pub shipments: i64,
+    pub delivered: i64,
+    /// Delivered within the promised number of days of the order.
+    pub delivered_on_time: i64,
+    /// Shipments that went (or are going) back to the seller.
+    pub rto: i64,
+    /// From the first courier scan to delivery, over delivered shipments.
+    pub avg_transit_days: Option<f64>,
+}
+
+impl CourierPerformance {
+    pub fn on_time_percent(&self) -> Option<f64> {
+        (self.delivered > 0).then(|| 100.0 * self.delivered_on_time as f64 / self.delivered as f64)
+    }
+
+    pub fn rto_percent(&self) -> Option<f64> {
+        (self.shipments > 0).then(|| 100.0 * self.rto as f64 / self.shipments as f64)
+    }
+}
+
+fn in_list(states: &[&str]) -> String {
+    // Constants only (never input): inlined so the statement is the same on both backends.
+    states.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",")
+}
+
+impl Store {
+    /// Every dashboard counter in one statement.
+    pub async fn dashboard_counts(&self) -> Result<DashboardCounts> {
+        let sql = format!(
+            "SELECT \
+             (SELECT COUNT(*) FROM shipments WHERE state = 'pending_sync') AS pending_syncs, \
+             (SELECT COUNT(*) FROM shipments WHERE state IN ({active})) AS active_shipments, \
+             (SELECT COUNT(*) FROM shipments WHERE state = 'sync_failed') AS failed_syncs, \
+             (SELECT COUNT(*) FROM shipments s WHERE s.state = 'ndr' AND \
+                (SELECT COUNT(*) FROM ndr_actions a WHERE a.shipment_id = s.id) < s.ndr_attempts) AS ndr_waiting, \
+             (SELECT COUNT(*) FROM shipments WHERE state IN ({rto})) AS rto_in_progress, \
+             (SELECT COUNT(*) FROM dead_jobs WHERE replayed_at IS NULL) AS dead_jobs, \
+             (SELECT COUNT(*) FROM outbox WHERE dispatched_at IS NULL) AS outbox_backlog",
+            active = in_list(ACTIVE_STATES),
+            rto = in_list(RTO_STATES),
+        );
+        let stmt = Statement::from_string(self.backend(), sql);
+        Ok(DashboardCounts::find_by_statement(stmt).one(self.db()).await?.unwrap_or_default())
+    }
+
+    /// The latest tracking events of any shipment, newest first.
+    pub async fn recent_tracking_events(&self, limit: u64) -> Result<Vec<tracking_event::Model>> {
+        Ok(tracking_event::Entity::find().order_by_desc(tracking_event::Column::Id).limit(limit).all(self.db()).await?)
+    }
+
+    /// Per courier, over shipments created since `since`: count, delivered, delivered within
+    /// `on_time_days` of the order, RTOs, average transit days. Most shipments first.
+    pub async fn courier_performance(
+        &self,
+        since: DateTime<Utc>,
+        on_time_days: u32,
+    ) -> Result<Vec<CourierPerformance>> {
+        let backend = self.backend();
+        // SQLite keeps times as text whose format differs between bound values and stored rows:
+        // compare them as Julian days there.
+        let (since_cond, on_time, transit) = match backend {
+            DbBackend::Postgres => (
+                "s.created_at >= $1",
+                "EXTRACT(EPOCH FROM (s.last_event_at - s.created_at))::float8 <= $2",
+                "EXTRACT(EPOCH FROM (s.last_event_at - (SELECT MIN(t.occurred_at) FROM tracking_events t \
+                 WHERE t.shipment_id = s.id)))::float8 / 86400.0",
+            ),
+            _ => (
+                "julianday(s.created_at) >= julianday($1)",
+                "(julianday(s.last_event_at) - julianday(s.created_at)) * 86400.0 <= $2",
+                "julianday(s.last_event_at) - julianday((SELECT MIN(t.occurred_at) FROM tracking_events t \
+                 WHERE t.shipment_id = s.id))",
+            ),
+        };
+        let sql = format!(
+            "SELECT s.courier_name AS courier_name, COUNT(*) AS shipments, \
+             SUM(CASE WHEN s.state = 'delivered' THEN 1 ELSE 0 END) AS delivered, \
+             SUM(CASE WHEN s.state = 'delivered' AND {on_time} THEN 1 ELSE 0 END) AS delivered_on_time, \
+             SUM(CASE WHEN s.state IN ('rto_initiated', 'rto_in_transit', 'rto_delivered') THEN 1 ELSE 0 END) AS rto, \
+             AVG(CASE WHEN s.state = 'delivered' THEN {transit} END) AS avg_transit_days \
+             FROM shipments s \
+             WHERE s.courier_name IS NOT NULL AND {since_cond} \
+             GROUP BY s.courier_name ORDER BY shipments DESC, courier_name"
+        );
+        // SQLite numbers its parameters `?1`, `?2` (they appear out of order in the text).
+        let sql = if backend == DbBackend::Postgres { sql } else { sql.replace('$', "?") };
+        let seconds = f64::from(on_time_days) * 86_400.0;
+        let stmt = Statement::from_sql_and_values(backend, sql, [since.into(), seconds.into()]);
+        Ok(CourierPerformance::find_by_statement(stmt).all(self.db()).await?)
+    }
+
+    /// The shipments with these ids, by id.
+    pub async fn shipments_by_ids(&self, ids: &[i64]) -> Result<Vec<shipment::Model>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        Ok(shipment::Entity::find()
+            .filter(shipment::Column::Id.is_in(ids.iter().copied()))
+            .order_by_asc(shipment::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Which of these shipments have at least one document of `kind`.
+    pub async fn shipments_with_document(&self, ids: &[i64], kind: &str) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows: Vec<i64> = document::Entity::find()
+            .select_only()
+            .column(document::Column::ShipmentId)
+            .distinct()
+            .filter(document::Column::ShipmentId.is_in(ids.iter().copied()))
+            .filter(document::Column::Kind.eq(kind))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        Ok(rows)
+    }
+
+    /// A shipment's documents without their content, newest first: (id, kind, created_at).
+    pub async fn documents_of(&self, shipment_id: i64) -> Result<Vec<(i64, String, DateTime<Utc>)>> {
+        Ok(document::Entity::find()
+            .select_only()
+            .columns([document::Column::Id, document::Column::Kind, document::Column::CreatedAt])
+            .filter(document::Column::ShipmentId.eq(shipment_id))
+            .order_by_desc(document::Column::Id)
+            .into_tuple()
+            .all(self.db())
+            .await?)
+    }
+
+    pub async fn document(&self, id: i64) -> Result<Option<document::Model>> {
+        Ok(document::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// A shipment's NDR actions, newest first.
+    pub async fn ndr_actions_of(&self, shipment_id: i64) -> Result<Vec<ndr_action::Model>> {
+        Ok(ndr_action::Entity::find()
+            .filter(ndr_action::Column::ShipmentId.eq(shipment_id))
+            .order_by_desc(ndr_action::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// One dead job (replayed or not).
+    pub async fn dead_job(&self, id: i64) -> Result<Option<dead_job::Model>> {
+        Ok(dead_job::Entity::find_by_id(id).one(self.db()).await?)
+    }
+}
