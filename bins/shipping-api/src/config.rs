@@ -28,6 +28,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("SHIPROCKET_COURIER_PREFERENCE", "shiprocket.courier_preference"),
     ("SHIPROCKET_PREFERRED_COURIERS", "shiprocket.preferred_couriers"),
     ("SHIPROCKET_RATE_CACHE_TTL", "rates.cache_ttl_secs"),
+    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "telemetry.otlp_endpoint"),
 ];
 
 /// Keys whose environment values are comma-separated lists.
@@ -65,6 +66,13 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub rates: RateSettings,
     pub webhooks: WebhookSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// OTLP/HTTP traces endpoint; empty: no traces.
+    pub otlp_endpoint: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -7,6 +7,7 @@ use std::time::Duration;
 /// Shiprocket errors → retry decision. Validation, not-found and the like are permanent; rate
 /// limits wait as told; server, network and timeouts retry with the queue's backoff.
 pub fn from_api(e: &Api) -> JobFailure {
+    crate::metrics::note_error_class(e.class());
     match e {
         Api::RateLimited { retry_after } => {
             JobFailure::Retry { after: Some(retry_after.unwrap_or(Duration::from_secs(30))), reason: e.to_string() }
@@ -20,6 +21,7 @@ pub fn from_api(e: &Api) -> JobFailure {
 
 /// Store errors are retried: a database hiccup should not lose a job.
 pub fn from_store(e: &shipping_store::StoreError) -> JobFailure {
+    crate::metrics::note_error_class("store");
     match e {
         shipping_store::StoreError::Invalid(_) => JobFailure::Permanent { reason: e.to_string() },
         _ => JobFailure::Retry { after: None, reason: e.to_string() },
@@ -43,6 +45,9 @@ impl<T> StoreResultExt<T> for Result<T, shipping_store::StoreError> {
 
 impl<T> StoreResultExt<T> for Result<T, sea_orm::DbErr> {
     fn job(self) -> Result<T, JobFailure> {
-        self.map_err(|e| JobFailure::Retry { after: None, reason: format!("database: {e}") })
+        self.map_err(|e| {
+            crate::metrics::note_error_class("store");
+            JobFailure::Retry { after: None, reason: format!("database: {e}") }
+        })
     }
 }

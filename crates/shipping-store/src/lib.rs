@@ -6,6 +6,7 @@ pub mod api_queries;
 mod cleanup;
 mod dead_letters;
 pub mod entities;
+mod gauges;
 mod ingest;
 pub mod jobs;
 mod outbox;
@@ -14,6 +15,7 @@ mod records;
 mod tracking;
 
 pub use cleanup::Cleaned;
+pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
 pub use records::{Once, RateKey};

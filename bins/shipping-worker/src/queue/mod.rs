@@ -13,7 +13,7 @@ mod queues;
 
 pub use config::{Concurrency, QueueBackend, QueueConfig};
 pub use cron::CronSchedule;
-pub use queues::{PRIORITIES, QueueDepth, Queues, priority_name, termination_signal};
+pub use queues::{PRIORITIES, QueueDepth, Queues, priority_name, redis_ready_list, termination_signal};
 
 use shipping_store::jobs::Job;
 use std::time::Duration;
