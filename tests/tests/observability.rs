@@ -45,12 +45,15 @@ fn temp_dir(tag: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // Metrics: the binaries in their own processes.
 
+type Lines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
 /// A child process whose JSON log lines are read until `ready` appears (its `addr` field is
-/// returned), then drained in the background (a full pipe would block the child).
-async fn spawn(mut cmd: Command, ready: &str) -> (Child, String) {
+/// returned), then collected in the background (a full pipe would block the child).
+async fn spawn(mut cmd: Command, ready: &str) -> (Child, String, Lines) {
     cmd.stdout(std::process::Stdio::piped()).kill_on_drop(true);
     let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let seen: Lines = Default::default();
     let deadline = Instant::now() + Duration::from_secs(60);
     let addr = loop {
         let line = tokio::time::timeout_at(deadline.into(), lines.next_line())
@@ -58,14 +61,20 @@ async fn spawn(mut cmd: Command, ready: &str) -> (Child, String) {
             .unwrap_or_else(|_| panic!("no {ready:?} within 60 s"))
             .unwrap()
             .unwrap_or_else(|| panic!("the process exited before {ready:?}"));
+        seen.lock().unwrap().push(line.clone());
         if let Ok(v) = serde_json::from_str::<Value>(&line)
             && v["fields"]["message"] == ready
         {
             break v["fields"]["addr"].as_str().unwrap().to_owned();
         }
     };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
+    let collect = seen.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            collect.lock().unwrap().push(line);
+        }
+    });
+    (child, addr, seen)
 }
 
 /// Sample names in a Prometheus text exposition.
@@ -189,7 +198,7 @@ async fn both_binaries_expose_every_metric_the_alerts_and_the_dashboard_use() {
         .env("SHIPPING__SHIPROCKET__PICKUP_LOCATION", "Primary WH")
         .env("SHIPPING__SHIPROCKET__PICKUP_PINCODE", "411013")
         .env("SHIPPING__SHIPROCKET__WEBHOOK_TOKEN", HOOK_TOKEN);
-    let (_api, api_addr) = spawn(api, "shipping-api listening").await;
+    let (_api, api_addr, api_logs) = spawn(api, "shipping-api listening").await;
     let api_url = format!("http://{api_addr}");
     sim.set_webhook_url(Some(format!("{api_url}/webhooks/courier-updates")));
 
@@ -209,7 +218,7 @@ async fn both_binaries_expose_every_metric_the_alerts_and_the_dashboard_use() {
         .env("SHIPPING__QUEUE__BACKEND__KIND", "sqlite")
         .env("SHIPPING__QUEUE__BACKEND__URL", format!("sqlite://{}/queue.db", dir.display()))
         .env("SHIPPING__QUEUE__POLL_INTERVAL_MS", "100");
-    let (_worker, worker_addr) = spawn(worker, "worker metrics listening").await;
+    let (_worker, worker_addr, worker_logs) = spawn(worker, "worker metrics listening").await;
     let worker_url = format!("http://{worker_addr}");
 
     let http = reqwest::Client::new();
@@ -306,6 +315,30 @@ async fn both_binaries_expose_every_metric_the_alerts_and_the_dashboard_use() {
         missing.is_empty(),
         "used by alerts/dashboard but not exposed: {missing:?}\napi: {api_metrics:?}\nworker: {worker_metrics:?}"
     );
+
+    // Logs: JSON lines; those inside a request carry its id, those inside a job its kind and
+    // the order/shipment ids; no customer data anywhere (name, phone, e-mail, address).
+    let api_logs = api_logs.lock().unwrap().clone();
+    let worker_logs = worker_logs.lock().unwrap().clone();
+    let parse = |lines: &[String]| -> Vec<Value> {
+        lines.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
+    };
+    let api_json = parse(&api_logs);
+    let worker_json = parse(&worker_logs);
+    let in_span = |lines: &[Value], span: &str, field: &str| {
+        lines
+            .iter()
+            .any(|l| l["spans"].as_array().into_iter().flatten().any(|s| s["name"] == span && !s[field].is_null()))
+    };
+    assert!(in_span(&api_json, "request", "request_id"), "API lines carry the request id");
+    assert!(in_span(&worker_json, "queue.process", "order_id"), "worker lines carry the order id");
+    assert!(in_span(&worker_json, "queue.process", "shipment_id"), "worker lines carry the shipment id");
+    assert!(in_span(&worker_json, "job", "kind"), "worker lines carry the job kind");
+    for line in api_logs.iter().chain(&worker_logs) {
+        for pii in ["Asha", "Verma", "9800000001", "asha.verma@example.com", "Lotus Apartments"] {
+            assert!(!line.contains(pii), "customer data {pii:?} in a log line: {line}");
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
