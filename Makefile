@@ -19,6 +19,11 @@ tools:
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
 	@# The browser tests drive headless Chromium through chromedriver (Debian packages).
 	@command -v chromedriver >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium chromium-driver)
+	@# deploy/ checks (tests/tests/deploy.rs): promtool (Debian's prometheus package), Kubernetes
+	@# schemas (PyPI kubernetes-validate, schemas bundled), KEDA's schema (npm, deploy/tools).
+	@command -v promtool >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
+	@python3 -c 'import kubernetes_validate' 2>/dev/null || python3 -m pip install --quiet kubernetes-validate==1.37.0
+	@test -d deploy/tools/node_modules/@kubernetes-models/keda || npm ci --prefix deploy/tools --no-audit --no-fund --silent
 
 fmt-check:
 	$(CARGO) fmt --all --check

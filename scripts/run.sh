@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 API_PORT="${API_PORT:-8080}"
+WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9091}"
 SIM_PORT="${SIM_PORT:-8081}"
 SIM_SPEED="${SIM_SPEED:-1200}"   # simulated seconds per real second: a parcel is delivered in ~2 min
 API_KEY="${API_KEY:-dev-key}"
@@ -57,7 +58,8 @@ for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:${API_PORT}/healthz" >/dev/null 2>&1 && break
   sleep 0.5
 done
-./target/debug/shipping-worker > "$DATA_DIR/logs/worker.log" 2>&1 &
+SHIPPING__WORKER__METRICS_LISTEN="127.0.0.1:${WORKER_METRICS_PORT}" \
+  ./target/debug/shipping-worker > "$DATA_DIR/logs/worker.log" 2>&1 &
 pids+=($!)
 
 cat <<EOT
@@ -66,7 +68,7 @@ cat <<EOT
 
   API ............ http://127.0.0.1:${API_PORT}        (key: ${API_KEY})
   OpenAPI ........ http://127.0.0.1:${API_PORT}/openapi.json
-  Metrics ........ http://127.0.0.1:${API_PORT}/metrics
+  Metrics ........ http://127.0.0.1:${API_PORT}/metrics   (worker: http://127.0.0.1:${WORKER_METRICS_PORT}/metrics)
   Simulator ...... http://127.0.0.1:${SIM_PORT}/__sim/state   (Shiprocket stand-in, ${SIM_SPEED}x clock)
   Logs ........... ${DATA_DIR}/logs/{api,worker,simulator}.log
 

@@ -177,6 +177,7 @@ async fn start(mode: Mode) -> Stack {
             config.mail.dir = dir.join("outbox").display().to_string();
             config.shop.public_base_url = api;
             config.worker.relay_interval_ms = 100;
+            config.worker.metrics_listen = "127.0.0.1:0".into();
             config.queue.backend =
                 shipping_worker::queue::QueueBackend::Sqlite { url: format!("sqlite://{}/queue.db", dir.display()) };
             config.queue.poll_interval_ms = 100;
@@ -206,6 +207,7 @@ token_redis_url = "{REDIS_URL}"
 token_key_prefix = "{prefix}"
 [worker]
 relay_interval_ms = 100
+metrics_listen = "127.0.0.1:0"
 [mail]
 dir = "{outbox}"
 [shop]

@@ -28,6 +28,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("SHIPROCKET_COURIER_PREFERENCE", "shiprocket.courier_preference"),
     ("SHIPROCKET_PREFERRED_COURIERS", "shiprocket.preferred_couriers"),
     ("SHIPROCKET_RATE_CACHE_TTL", "rates.cache_ttl_secs"),
+    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "telemetry.otlp_endpoint"),
 ];
 
 /// Keys whose environment values are comma-separated lists.
@@ -67,6 +68,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub admin: AdminSettings,
     pub shop: ShopSettings,
+    pub telemetry: TelemetrySettings,
 }
 
 /// Who may sign in to the admin pages, and for how long.
@@ -92,6 +94,12 @@ pub struct ShopSettings {
     pub logo_url: String,
     pub primary_color: String,
     pub accent_color: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetrySettings {
+    /// OTLP/HTTP traces endpoint; empty: no traces.
+    pub otlp_endpoint: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

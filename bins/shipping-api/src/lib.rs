@@ -27,7 +27,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use shipping_store::{Store, StoreConfig};
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tower_http::LatencyUnit;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -40,20 +39,9 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
-/// The Prometheus recorder, installed once per process.
+/// The Prometheus recorder, installed once per process (shared with the worker's setup).
 pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
-    static HANDLE: OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-            let buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
-            PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &buckets)
-                .ok()?
-                .install_recorder()
-                .ok()
-        })
-        .clone()
+    shipping_telemetry::prometheus()
 }
 
 /// Request counts and latency by route template (never by raw path: ids would explode the
@@ -90,7 +78,11 @@ pub fn app(state: AppState) -> Router {
                 .make_span_with(|req: &Request| {
                     let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
                     let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
-                    tracing::info_span!("request", method = %req.method(), route, request_id = id)
+                    let span = tracing::info_span!("request", method = %req.method(), route, request_id = id, otel.kind = "server");
+                    // A caller that traces (the shop) makes this request part of its trace.
+                    let parent = req.headers().get("traceparent").and_then(|v| v.to_str().ok());
+                    shipping_telemetry::set_parent(&span, parent);
+                    span
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
         )
@@ -102,6 +94,8 @@ pub fn app(state: AppState) -> Router {
 /// state.
 pub async fn build(settings: Settings) -> anyhow::Result<AppState> {
     install_crypto_provider();
+    // Outbox rows carry the request's trace context to the worker.
+    shipping_store::jobs::set_trace_context_source(shipping_telemetry::current_traceparent);
     let mut store_config = StoreConfig::new(settings.database.url.expose());
     store_config.max_connections = settings.database.max_connections;
     store_config.schema = Some(settings.database.schema.clone()).filter(|s| !s.is_empty());
@@ -178,12 +172,6 @@ pub async fn serve(
         .context("serving")
 }
 
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).json().try_init();
-}
-
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -224,8 +212,9 @@ fn reload_flags_on_sighup(state: AppState) {
 
 /// The program: settings, tracing, store, serve until SIGTERM/Ctrl-C.
 pub async fn run() -> anyhow::Result<()> {
-    init_tracing();
     let settings = Settings::load().context("reading settings")?;
+    // Kept to the end: dropping it flushes buffered spans.
+    let _telemetry = shipping_telemetry::init("shipping-api", &settings.telemetry.otlp_endpoint);
     let listen = settings.server.listen.clone();
     let state = build(settings).await?;
     reload_flags_on_sighup(state.clone());

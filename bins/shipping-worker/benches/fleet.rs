@@ -33,6 +33,7 @@ token_redis_url = "redis://127.0.0.1:6379"
 token_key_prefix = "{prefix}"
 [worker]
 auto_ship = false
+metrics_listen = "127.0.0.1:0"
 relay_interval_ms = 50
 [mail]
 dir = "{outbox}"

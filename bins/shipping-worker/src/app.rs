@@ -9,7 +9,7 @@ use crate::relay::{self, JobSink};
 use crate::settings::WorkerConfig;
 use anyhow::{Context as _, Result, anyhow};
 use futures::future::BoxFuture;
-use shipping_store::jobs::{CronTask, CronV1, Job};
+use shipping_store::jobs::{CronTask, CronV1, Job, TracedJob};
 use shipping_store::{Store, StoreConfig};
 use shiprocket_client::{Client, MemoryTokenStore, RedisTokenStore, TokenStore};
 use std::sync::Arc;
@@ -19,11 +19,10 @@ impl JobSink for Queues {
     fn push_all<'a>(&'a self, jobs: &'a [Job]) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move { Queues::push_all(self, jobs).await.map_err(|e| e.to_string()) })
     }
-}
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).try_init();
+    fn push_traced<'a>(&'a self, jobs: &'a [TracedJob]) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move { Queues::push_all_traced(self, jobs).await.map_err(|e| e.to_string()) })
+    }
 }
 
 pub async fn open_store(config: &WorkerConfig) -> Result<Store> {
@@ -82,8 +81,24 @@ pub async fn context(config: &WorkerConfig, store: Store) -> Result<Context> {
     })
 }
 
-/// Runs the worker until SIGTERM or Ctrl-C.
+/// Runs the worker until SIGTERM or Ctrl-C, with `/metrics` on `worker.metrics_listen`.
 pub async fn run(config: WorkerConfig) -> Result<()> {
+    // A taken port must not stop the jobs: the worker then runs unscraped (and the fleet-down
+    // alert says so) rather than not at all.
+    let listener = match crate::metrics::bind(&config.worker.metrics_listen).await {
+        Ok(bound) => bound.map(|(listener, _)| listener),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "no /metrics listener");
+            None
+        }
+    };
+    run_with_metrics(config, listener).await
+}
+
+/// [`run`] serving `/metrics` and `/healthz` on `metrics` (tests bind port 0 and read it).
+pub async fn run_with_metrics(config: WorkerConfig, metrics: Option<tokio::net::TcpListener>) -> Result<()> {
+    shipping_store::jobs::set_trace_context_source(shipping_telemetry::current_traceparent);
+    let _ = shipping_telemetry::prometheus();
     let store = open_store(&config).await?;
     let ctx = context(&config, store.clone()).await?;
     let queues = Queues::connect(&config.queue).await?;
@@ -110,6 +125,18 @@ pub async fn run(config: WorkerConfig) -> Result<()> {
     let relay_every = Duration::from_millis(w.relay_interval_ms);
     let relay_stop = stopped(stop_rx.clone());
     let relay = tokio::spawn(async move { relay::run(relay_store, &relay_queues, relay_every, relay_stop).await });
+    let gauges_every = Duration::from_millis(w.gauges_interval_ms.max(100));
+    tokio::spawn(crate::metrics::run_gauges(store.clone(), queues.clone(), gauges_every, stopped(stop_rx.clone())));
+    if let Some(listener) = metrics {
+        let addr = listener.local_addr()?;
+        let stop = stopped(stop_rx.clone());
+        tokio::spawn(async move {
+            if let Err(e) = crate::metrics::serve(listener, stop).await {
+                tracing::error!(error = %format!("{e:#}"), "the /metrics listener stopped");
+            }
+        });
+        tracing::info!(%addr, "worker metrics listening");
+    }
     tokio::spawn(async move {
         termination_signal().await;
         let _ = stop_tx.send(true);
@@ -133,8 +160,9 @@ fn redact(url: &str) -> String {
 #[allow(clippy::print_stdout)]
 pub async fn main() -> Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    init_tracing();
     let config = WorkerConfig::load().context("reading the configuration")?;
+    // Kept to the end of main: dropping it flushes buffered spans.
+    let _telemetry = shipping_telemetry::init("shipping-worker", &config.telemetry.otlp_endpoint);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["run"] => run(config).await,

@@ -8,6 +8,7 @@ use std::time::Duration;
 /// limits wait as told; server errors, network failures and timeouts retry with the queue's
 /// backoff, each class capped on its own.
 pub fn from_api(e: &Api) -> JobFailure {
+    crate::metrics::note_error_class(e.class());
     let reason = e.to_string();
     match e {
         Api::RateLimited { retry_after } => JobFailure::Retry {
@@ -29,6 +30,7 @@ pub fn from_api(e: &Api) -> JobFailure {
 
 /// Store errors are retried: a database hiccup should not lose a job.
 pub fn from_store(e: &shipping_store::StoreError) -> JobFailure {
+    crate::metrics::note_error_class("store");
     match e {
         shipping_store::StoreError::Invalid(_) => JobFailure::Permanent { reason: e.to_string() },
         _ => JobFailure::retry(e.to_string()),
@@ -52,6 +54,9 @@ impl<T> StoreResultExt<T> for Result<T, shipping_store::StoreError> {
 
 impl<T> StoreResultExt<T> for Result<T, sea_orm::DbErr> {
     fn job(self) -> Result<T, JobFailure> {
-        self.map_err(|e| JobFailure::retry(format!("database: {e}")))
+        self.map_err(|e| {
+            crate::metrics::note_error_class("store");
+            JobFailure::retry(format!("database: {e}"))
+        })
     }
 }

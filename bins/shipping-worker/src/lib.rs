@@ -13,6 +13,7 @@ pub mod failure;
 pub mod handler;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod progress;
 pub mod queue;
 pub mod relay;

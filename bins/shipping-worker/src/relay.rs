@@ -5,12 +5,21 @@
 
 use futures::future::BoxFuture;
 use shipping_store::Store;
-use shipping_store::jobs::Job;
+use shipping_store::jobs::{Job, TracedJob};
 use std::time::Duration;
 
 /// Where the relay hands jobs.
 pub trait JobSink: Send + Sync {
     fn push_all<'a>(&'a self, jobs: &'a [Job]) -> BoxFuture<'a, Result<(), String>>;
+
+    /// The jobs with the trace context they were promised in. By default the context is
+    /// dropped (sinks that cannot carry it).
+    fn push_traced<'a>(&'a self, jobs: &'a [TracedJob]) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let plain: Vec<Job> = jobs.iter().map(|t| t.job.clone()).collect();
+            self.push_all(&plain).await
+        })
+    }
 }
 
 /// One pass: claim up to `batch` rows, push them, mark them dispatched. Returns how many were
@@ -28,7 +37,7 @@ pub async fn relay_once(
     let mut jobs = Vec::with_capacity(claimed.len());
     let mut ids = Vec::with_capacity(claimed.len());
     for row in claimed {
-        match Job::from_payload(&row.payload) {
+        match TracedJob::from_payload(&row.payload) {
             Ok(job) => {
                 jobs.push(job);
                 ids.push(row.id);
@@ -47,7 +56,7 @@ pub async fn relay_once(
             }
         }
     }
-    match sink.push_all(&jobs).await {
+    match sink.push_traced(&jobs).await {
         Ok(()) => {
             store.mark_dispatched(&ids).await?;
             Ok(jobs.len())

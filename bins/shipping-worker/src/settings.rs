@@ -73,6 +73,10 @@ pub struct WorkerSection {
     pub retry_failed_syncs_secs: u64,
     pub relay_interval_ms: u64,
     pub cleanup_after_days: u32,
+    /// `/metrics` and `/healthz` (`host:port`; port 0 picks a free port; empty: no listener).
+    pub metrics_listen: String,
+    /// How often queue depth, dead jobs, outbox backlog and tracking freshness are re-read.
+    pub gauges_interval_ms: u64,
 }
 
 impl Default for WorkerSection {
@@ -89,6 +93,8 @@ impl Default for WorkerSection {
             retry_failed_syncs_secs: 1800,
             relay_interval_ms: 1000,
             cleanup_after_days: 30,
+            metrics_listen: "127.0.0.1:9091".into(),
+            gauges_interval_ms: 15000,
         }
     }
 }
@@ -131,6 +137,13 @@ impl Default for ShopSection {
     }
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TelemetrySection {
+    /// OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`); empty: no traces.
+    pub otlp_endpoint: String,
+}
+
 /// Everything the worker reads.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -141,6 +154,7 @@ pub struct WorkerConfig {
     pub mail: MailSection,
     pub shop: ShopSection,
     pub queue: crate::queue::QueueConfig,
+    pub telemetry: TelemetrySection,
 }
 
 /// The seed's variable names → our keys.
@@ -154,6 +168,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("SHIPROCKET_DEFAULT_WEIGHT", "worker.default_weight_kg"),
     ("SHIPROCKET_TRACKING_UPDATE_INTERVAL", "worker.tracking_refresh_secs"),
     ("SHIPROCKET_ADMIN_EMAIL", "mail.admin_email"),
+    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "telemetry.otlp_endpoint"),
 ];
 
 impl WorkerConfig {

@@ -86,6 +86,7 @@ token_key_prefix = "{prefix}"
 
 [worker]
 auto_ship = false
+metrics_listen = "127.0.0.1:0"
 relay_interval_ms = 100
 
 [mail]

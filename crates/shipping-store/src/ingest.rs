@@ -80,9 +80,13 @@ impl Store {
     }
 
     /// The ingest, with or without its `sync_order` outbox row.
-    pub(crate) async fn ingest(&self, new: NewOrder, with_job: bool) -> Result<IngestOutcome> {
+    pub(crate) async fn ingest(&self, mut new: NewOrder, with_job: bool) -> Result<IngestOutcome> {
         if with_job && !new.outbox_payload.is_object() {
             return Err(StoreError::Invalid("the outbox payload must be a JSON object".into()));
+        }
+        // The request's trace continues in the worker (see `jobs::TracedJob`).
+        if let (Some(tp), Some(map)) = (crate::jobs::current_traceparent(), new.outbox_payload.as_object_mut()) {
+            map.insert("traceparent".into(), tp.into());
         }
         let hash = payload_hash(&new.payload);
         let at = now();

@@ -7,6 +7,7 @@ use crate::entities::outbox;
 use crate::{Result, Store, StoreError, now};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// Which queue a job goes to; each has its own concurrency in the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,6 +146,39 @@ impl Job {
     }
 }
 
+/// A job as the outbox and the queue carry it: the versioned payload, plus the W3C
+/// `traceparent` of the span that promised it (absent in payloads written before tracing,
+/// or with tracing off), so the worker continues the request's trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracedJob {
+    #[serde(flatten)]
+    pub job: Job,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+impl TracedJob {
+    pub fn from_payload(payload: &str) -> Result<TracedJob> {
+        serde_json::from_str(payload).map_err(|e| StoreError::Invalid(format!("decoding a job: {e}")))
+    }
+
+    pub fn to_payload(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| StoreError::Invalid(format!("encoding a {} job: {e}", self.job.kind())))
+    }
+}
+
+static TRACE_CONTEXT: OnceLock<fn() -> Option<String>> = OnceLock::new();
+
+/// Where the store reads the current `traceparent` when it writes an outbox row. The binaries
+/// set it at start (the store itself knows nothing of tracing); unset, jobs carry none.
+pub fn set_trace_context_source(source: fn() -> Option<String>) {
+    let _ = TRACE_CONTEXT.set(source);
+}
+
+pub(crate) fn current_traceparent() -> Option<String> {
+    TRACE_CONTEXT.get().and_then(|source| source())
+}
+
 impl Store {
     /// Promises a job: an outbox row, which the relay hands to the queue. Pass a transaction
     /// as `conn` to make the promise part of the change that needs it.
@@ -152,7 +186,7 @@ impl Store {
         let at = now();
         let row = outbox::ActiveModel {
             kind: Set(job.kind().to_owned()),
-            payload: Set(job.to_payload()?),
+            payload: Set(TracedJob { job: job.clone(), traceparent: current_traceparent() }.to_payload()?),
             created_at: Set(at),
             available_at: Set(at),
             locked_until: Set(None),
@@ -184,5 +218,20 @@ mod tests {
         assert_eq!(Job::from_payload(&job.to_payload().unwrap()).unwrap(), job);
         assert_eq!(job.kind(), "assign_awb");
         assert!(Job::from_payload(r#"{"type": "launch_rocket"}"#).is_err());
+    }
+
+    #[test]
+    fn the_trace_context_is_optional_and_invisible_to_plain_decoding() {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let old = r#"{"type": "sync_order", "order_id": 3, "shipment_id": 4}"#;
+        let traced = TracedJob::from_payload(old).unwrap();
+        assert_eq!((traced.job.kind(), traced.traceparent), ("sync_order", None), "old payloads decode");
+        let new = TracedJob { job: Job::from_payload(old).unwrap(), traceparent: Some(tp.into()) };
+        let payload = new.to_payload().unwrap();
+        assert!(payload.contains(tp), "{payload}");
+        assert_eq!(TracedJob::from_payload(&payload).unwrap(), new);
+        assert_eq!(Job::from_payload(&payload).unwrap(), new.job, "an older reader ignores the field");
+        let untraced = TracedJob { job: new.job.clone(), traceparent: None }.to_payload().unwrap();
+        assert_eq!(untraced, new.job.to_payload().unwrap(), "no field at all without a trace");
     }
 }

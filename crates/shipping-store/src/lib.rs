@@ -7,6 +7,7 @@ mod cleanup;
 pub mod dashboard;
 mod dead_letters;
 pub mod entities;
+mod gauges;
 mod ingest;
 pub mod jobs;
 mod outbox;
@@ -16,6 +17,7 @@ mod sessions;
 mod tracking;
 
 pub use cleanup::Cleaned;
+pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
 pub use records::{Once, RateKey};

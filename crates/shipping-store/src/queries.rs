@@ -9,7 +9,7 @@ use shipping_domain::ShipmentState;
 use std::time::Duration;
 
 /// States in which nothing more will happen (no polling).
-fn terminal_names() -> Vec<&'static str> {
+pub(crate) fn terminal_names() -> Vec<&'static str> {
     [
         ShipmentState::Delivered,
         ShipmentState::RtoDelivered,

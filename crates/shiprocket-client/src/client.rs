@@ -111,7 +111,23 @@ impl Client {
     }
 
     /// Sends `request`, retrying by failure class as configured, and decodes the answer.
+    /// One `shiprocket` span per call (retries included), a child of the caller's span.
     pub async fn send<E: Endpoint>(&self, request: &E) -> Result<E::Response> {
+        use tracing::Instrument;
+        let span = tracing::info_span!(
+            "shiprocket",
+            endpoint = E::NAME,
+            otel.kind = "client",
+            error.class = tracing::field::Empty
+        );
+        let result = self.send_with_retries(request).instrument(span.clone()).await;
+        if let Err(e) = &result {
+            span.record("error.class", e.class());
+        }
+        result
+    }
+
+    async fn send_with_retries<E: Endpoint>(&self, request: &E) -> Result<E::Response> {
         let policy = &self.inner.config.retry;
         let mut rate_limited_delays = policy.rate_limited.delays();
         let mut server_delays = policy.server.delays();
@@ -151,6 +167,7 @@ impl Client {
             };
             let Some(wait) = wait else { return Err(err) };
             self.inner.stats.retries.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("shiprocket_retries_total", "endpoint" => E::NAME, "class" => err.class()).increment(1);
             tracing::warn!(
                 endpoint = E::NAME,
                 attempt,
@@ -204,11 +221,26 @@ impl Client {
             tracing::trace!(endpoint = E::NAME, method = %E::METHOD, path = %path, attempt, body = %request_body, "shiprocket request");
         }
         let started = Instant::now();
-        let transport = |e: reqwest::Error| transport_error(e, timeout);
+        // Every HTTP attempt is counted by endpoint and status ("timeout"/"network" when there
+        // was none), with its latency; the rate limiter's wait is not part of it.
+        let observe = |status: &str| {
+            let labels = [("endpoint", E::NAME.to_owned()), ("status", status.to_owned())];
+            metrics::counter!("shiprocket_requests_total", &labels).increment(1);
+            metrics::histogram!("shiprocket_request_duration_seconds", "endpoint" => E::NAME)
+                .record(started.elapsed().as_secs_f64());
+        };
+        let transport = |e: reqwest::Error| {
+            observe(if e.is_timeout() { "timeout" } else { "network" });
+            transport_error(e, timeout)
+        };
         let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let retry_after = parse_retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport)?;
+        observe(&status.to_string());
+        if status == 429 {
+            metrics::counter!("shiprocket_rate_limited_total", "endpoint" => E::NAME).increment(1);
+        }
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::debug!(endpoint = E::NAME, method = %E::METHOD, path = %path, status, elapsed_ms, attempt, "shiprocket response");
         if config.log_bodies && tracing::enabled!(tracing::Level::TRACE) {
@@ -276,8 +308,12 @@ impl Client {
         self.inner.stats.logins.fetch_add(1, Ordering::Relaxed);
         let login = Login { email: credentials.email.clone(), password: credentials.password.clone() };
         let response = match self.send(&login).await {
-            Ok(r) => r,
+            Ok(r) => {
+                metrics::counter!("shiprocket_token_refreshes_total", "outcome" => "ok").increment(1);
+                r
+            }
             Err(e) => {
+                metrics::counter!("shiprocket_token_refreshes_total", "outcome" => "error").increment(1);
                 if matches!(e, Error::Auth { .. }) {
                     let mut guard = self.inner.last_login_failure.lock().unwrap_or_else(|p| p.into_inner());
                     *guard = Some((Instant::now(), Error::Auth { status: auth_status(&e), message: e.to_string() }));

@@ -18,8 +18,13 @@ use shipping_store::jobs::Job;
 
 /// Runs one job. Every handler is idempotent: jobs are delivered at least once.
 pub async fn dispatch(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobFailure> {
+    // Instrumented, not entered: a guard held across `.await` would leak the span into
+    // whatever else the thread polls meanwhile (wrong ids in logs, wrong trace parents).
     let span = tracing::info_span!("job", kind = job.kind(), attempt);
-    let _entered = span.enter();
+    tracing::Instrument::instrument(dispatch_in_span(ctx, job, attempt), span).await
+}
+
+async fn dispatch_in_span(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobFailure> {
     match job {
         Job::SyncOrder(j) => sync_order::run(ctx, j, attempt).await,
         Job::AssignAwb(j) => assign_awb::run(ctx, j).await,

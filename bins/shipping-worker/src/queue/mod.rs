@@ -13,7 +13,9 @@ mod queues;
 
 pub use config::{AttemptsByClass, Concurrency, QueueBackend, QueueConfig};
 pub use cron::CronSchedule;
-pub use queues::{PRIORITIES, QueueDepth, Queues, priority_name, redis_connection, termination_signal};
+pub use queues::{
+    PRIORITIES, QueueDepth, Queues, priority_name, redis_connection, redis_ready_list, termination_signal,
+};
 
 use shipping_store::jobs::Job;
 use std::time::Duration;

@@ -18,7 +18,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shipping_store::jobs::{Job, Priority};
+use shipping_store::jobs::{Job, Priority, TracedJob};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
@@ -48,6 +48,11 @@ fn index(priority: Priority) -> usize {
     }
 }
 
+/// The Redis list of a queue's due jobs (what an autoscaler watches, e.g. KEDA's `listName`).
+pub fn redis_ready_list(queue: &str) -> String {
+    apalis_redis::Config::default().queue(queue).active_jobs_list()
+}
+
 pub fn priority_name(priority: Priority) -> &'static str {
     match priority {
         Priority::High => "high",
@@ -62,6 +67,9 @@ pub fn priority_name(priority: Priority) -> &'static str {
 struct Envelope {
     job: Job,
     attempt: u32,
+    /// The W3C trace context the job was promised in (absent in older envelopes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    traceparent: Option<String>,
 }
 
 impl Envelope {
@@ -70,8 +78,13 @@ impl Envelope {
         if value.get("job").is_some() {
             serde_json::from_value(value)
         } else {
-            Ok(Envelope { job: serde_json::from_value(value)?, attempt: 1 })
+            let traced: TracedJob = serde_json::from_value(value)?;
+            Ok(Envelope { job: traced.job, attempt: 1, traceparent: traced.traceparent })
         }
+    }
+
+    fn first(job: &Job) -> Envelope {
+        Envelope { job: job.clone(), attempt: 1, traceparent: None }
     }
 }
 
@@ -195,22 +208,31 @@ impl Queues {
 
     /// Queues a job on its priority's queue, to run now.
     pub async fn push(&self, job: &Job) -> Result<()> {
-        self.push_envelope(Envelope { job: job.clone(), attempt: 1 }, Duration::ZERO, None).await
+        self.push_envelope(Envelope::first(job), Duration::ZERO, None).await
     }
 
     /// Queues a job to run after `delay` (rounded up to a whole second: the backends store `run_at`
     /// in seconds, and rounding up keeps "not before").
     pub async fn push_after(&self, job: &Job, delay: Duration) -> Result<()> {
-        self.push_envelope(Envelope { job: job.clone(), attempt: 1 }, delay, None).await
+        self.push_envelope(Envelope::first(job), delay, None).await
     }
 
     /// Queues many jobs: one Redis call per priority and chunk of 500, one SQLite transaction each.
     pub async fn push_all(&self, jobs: &[Job]) -> Result<()> {
+        let traced: Vec<TracedJob> = jobs.iter().map(|job| TracedJob { job: job.clone(), traceparent: None }).collect();
+        self.push_all_traced(&traced).await
+    }
+
+    /// [`Queues::push_all`] keeping each job's trace context (the outbox relay).
+    pub async fn push_all_traced(&self, jobs: &[TracedJob]) -> Result<()> {
         for priority in PRIORITIES {
             let tasks = jobs
                 .iter()
-                .filter(|job| job.priority() == priority)
-                .map(|job| task_for(&Envelope { job: job.clone(), attempt: 1 }, None, None))
+                .filter(|t| t.job.priority() == priority)
+                .map(|t| {
+                    let envelope = Envelope { job: t.job.clone(), attempt: 1, traceparent: t.traceparent.clone() };
+                    task_for(&envelope, None, None)
+                })
                 .collect::<Result<Vec<_>>>()?;
             for chunk in tasks.chunks(PUSH_CHUNK) {
                 let stream = futures::stream::iter(chunk.to_vec());
@@ -274,7 +296,7 @@ impl Queues {
     /// Queues a job unless a job with the same key was queued on its queue before (Redis: within
     /// `idempotency_ttl_secs`; SQLite: while the row exists).
     pub async fn push_unique(&self, job: &Job, key: &str) -> Result<()> {
-        self.push_envelope(Envelope { job: job.clone(), attempt: 1 }, Duration::ZERO, Some(key)).await
+        self.push_envelope(Envelope::first(job), Duration::ZERO, Some(key)).await
     }
 
     // Boxed with an explicit `Send` (also below): it is awaited inside apalis' generic worker
@@ -756,7 +778,7 @@ impl Executor {
     }
 
     async fn execute_inner(&self, args: Value) -> Result<(), BoxDynError> {
-        let Envelope { job, attempt } = match Envelope::decode(args) {
+        let Envelope { job, attempt, traceparent } = match Envelope::decode(args) {
             Ok(envelope) => envelope,
             Err(e) => {
                 // Retrying cannot fix the payload; AbortError keeps apalis from re-scheduling it.
@@ -766,7 +788,11 @@ impl Executor {
         };
         let attempt = attempt.max(1);
         let kind = job.kind();
-        let call = tokio::time::timeout(self.job_timeout, self.handler.handle(job.clone(), attempt));
+        let span = crate::metrics::job_span(&job, attempt, traceparent.as_deref());
+        let call = tracing::Instrument::instrument(
+            tokio::time::timeout(self.job_timeout, self.handler.handle(job.clone(), attempt)),
+            span,
+        );
         let outcome = match AssertUnwindSafe(call).catch_unwind().await {
             Ok(Ok(result)) => result,
             Ok(Err(_elapsed)) => Err(JobFailure::retry(format!("timed out after {:?}", self.job_timeout))),
@@ -782,7 +808,7 @@ impl Executor {
                 tracing::info!(kind, attempt, ?delay, %reason, "job will be retried");
                 // If this push fails the error goes to apalis, which keeps the task and runs it
                 // again (same attempt number): better a repeat than a lost job.
-                self.queues.push_envelope(Envelope { job, attempt: attempt + 1 }, delay, None).await?;
+                self.queues.push_envelope(Envelope { job, attempt: attempt + 1, traceparent }, delay, None).await?;
                 Ok(())
             }
             Decision::Dead { reason } => {
@@ -917,7 +943,7 @@ mod tests {
     #[test]
     fn envelopes_and_bare_jobs_decode() {
         let job = Job::SyncOrder(SyncOrderV1 { order_id: 1, shipment_id: 2 });
-        let enveloped = serde_json::to_value(Envelope { job: job.clone(), attempt: 3 }).unwrap();
+        let enveloped = serde_json::to_value(Envelope { job: job.clone(), attempt: 3, traceparent: None }).unwrap();
         let decoded = Envelope::decode(enveloped).unwrap();
         assert_eq!((decoded.job, decoded.attempt), (job.clone(), 3));
         let bare = Envelope::decode(serde_json::to_value(&job).unwrap()).unwrap();
