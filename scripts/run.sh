@@ -38,6 +38,17 @@ export SHIPPING__QUEUE__BACKEND__KIND=sqlite
 export SHIPPING__QUEUE__BACKEND__URL="sqlite://${DATA_DIR}/queue.db"
 export RUST_LOG="${RUST_LOG:-info}"
 
+# A local admin for the pages (/admin): the password is made once and kept in ${DATA_DIR}.
+if [ ! -s "$DATA_DIR/admin-password" ]; then
+  (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$DATA_DIR/admin-password")
+fi
+ADMIN_PASSWORD="$(cat "$DATA_DIR/admin-password")"
+if [ ! -s "$DATA_DIR/api.toml" ]; then
+  hash="$(printf '%s\n' "$ADMIN_PASSWORD" | ./target/debug/shipping-api hash-password)"
+  (umask 077; printf '[[admin.users]]\nname = "admin"\npassword_hash = "%s"\n' "$hash" > "$DATA_DIR/api.toml")
+fi
+export SHIPPING_CONFIG="$DATA_DIR/api.toml"
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -67,6 +78,8 @@ cat <<EOT
   Shipping service is running (zero-setup mode: data in ${DATA_DIR}, e-mails in ${DATA_DIR}/outbox).
 
   API ............ http://127.0.0.1:${API_PORT}        (key: ${API_KEY})
+  Admin pages .... http://127.0.0.1:${API_PORT}/admin   (user: admin, password: ${ADMIN_PASSWORD})
+  Checkout widget  http://127.0.0.1:${API_PORT}/widget/rates.js
   OpenAPI ........ http://127.0.0.1:${API_PORT}/openapi.json
   Metrics ........ http://127.0.0.1:${API_PORT}/metrics   (worker: http://127.0.0.1:${WORKER_METRICS_PORT}/metrics)
   Simulator ...... http://127.0.0.1:${SIM_PORT}/__sim/state   (Shiprocket stand-in, ${SIM_SPEED}x clock)

@@ -31,4 +31,13 @@ sleep 3
 ls "$DATA_DIR/outbox"/*.eml >/dev/null
 grep -h '^Subject:' "$DATA_DIR/outbox"/*.eml
 grep -q 'has been delivered' "$DATA_DIR"/outbox/*.eml || { echo "smoke: no delivered e-mail" >&2; exit 1; }
+# The admin pages answer, and the admin `make run` printed can sign in (the form's CSRF token
+# comes with the page).
+jar="$DATA_DIR/cookies"
+page=$(curl -fsS -c "$jar" "http://127.0.0.1:${API_PORT}/admin/sign-in")
+csrf=$(printf '%s' "$page" | python3 -c 'import re,sys; print(re.search(r"name=\"csrf\" value=\"([^\"]+)\"", sys.stdin.read()).group(1))')
+code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" -X POST "http://127.0.0.1:${API_PORT}/admin/sign-in" \
+  --data-urlencode "username=admin" --data-urlencode "password=$(cat "$DATA_DIR/admin-password")" --data-urlencode "csrf=$csrf")
+[ "$code" = 303 ] || { echo "smoke: admin sign-in answered $code" >&2; exit 1; }
+curl -fsS -b "$jar" "http://127.0.0.1:${API_PORT}/admin" | grep -q 'WEB-1001\|Dashboard' || { echo "smoke: no dashboard" >&2; exit 1; }
 echo "smoke: OK (data in $DATA_DIR)"

@@ -462,6 +462,13 @@ async fn the_story(mode: Mode) {
         "no customer data: {tracking:#}"
     );
 
+    // The page the customer is given shows the same timeline, in HTML.
+    let page = stack.http.get(cod["tracking_page_url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=") && html.to_lowercase().contains("delivered"), "{html}");
+    assert!(!html.contains("Asha") && !html.contains("9800000001"), "no customer data on the page");
+
     // Every customer e-mail of the COD order, each exactly once (mails are jobs of their own,
     // applied concurrently and out of order: wait for them, then check none came twice).
     let wanted = ["we have your order", "is on its way", "is out for delivery", "has been delivered"];

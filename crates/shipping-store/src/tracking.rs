@@ -5,7 +5,7 @@ use crate::{Result, Store, StoreError, now};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    TryInsertResult,
+    QuerySelect, TryInsertResult,
 };
 use shipping_domain::{Awb, Outcome, RawStatus, ShipmentState, ShipmentTracking, TrackingEvent, merge};
 
@@ -86,9 +86,14 @@ impl Store {
     ) -> Result<RecordedEvent> {
         let awb = event.awb.as_ref().ok_or_else(|| StoreError::Invalid("a tracking event without an AWB".into()))?;
         let txn = self.begin_write().await?;
+        // The row lock (Postgres; SQLite's write transaction already excludes every other
+        // writer) makes concurrent events of one shipment apply one after the other: without
+        // it two workers each merge into the state they read, and the later commit wins even
+        // when it is the older state (seen: RTO DELIVERED stored, state left at RTO IN TRANSIT).
         let ship = shipment::Entity::find()
             .filter(shipment::Column::Awb.eq(awb.as_ref()))
             .order_by_desc(shipment::Column::Id)
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("no shipment with AWB {}", awb.as_ref())))?;

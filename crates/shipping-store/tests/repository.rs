@@ -228,3 +228,26 @@ on_both_backends!(failed_syncs_come_due_at_their_retry_time, |ts: &TestStore| {
         assert_eq!(due[0].sync_error.as_deref(), Some("Oops! Invalid Data."));
     }
 });
+
+on_both_backends!(concurrent_events_of_one_shipment_end_in_the_latest_state, |ts: &TestStore| {
+    let store = ts.store.clone();
+    async move {
+        // A whole journey arriving at once, from many workers, in no particular order: the
+        // state must be the journey's end every time, not whichever commit came last.
+        for round in 0..10 {
+            let awb = format!("190414000{round:05}");
+            let id = shipment_with_awb(&store, &format!("TRK-C-{round}"), &awb).await;
+            let journey = [(42, 0), (18, 60), (38, 120), (17, 180), (7, 240)];
+            let tasks = journey.iter().rev().map(|(code, minutes)| {
+                let (s, e) = (store.clone(), event(&awb, *code, *minutes));
+                tokio::spawn(async move { s.record_tracking_event(&e, "", None, None, EventSource::Webhook).await })
+            });
+            for r in join_all(tasks).await {
+                r.unwrap().unwrap();
+            }
+            let s = store.shipment(id).await.unwrap().unwrap();
+            assert_eq!(s.state, "delivered", "round {round}: a concurrent older event won");
+            assert_eq!(s.version, 5, "round {round}: every event was applied in turn");
+        }
+    }
+});

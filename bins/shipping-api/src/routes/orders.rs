@@ -19,8 +19,10 @@ pub struct OrderAccepted {
     pub order_id: i64,
     pub shop_order_id: String,
     pub shipment_id: i64,
-    /// Give this link to the customer.
+    /// The customer's tracking data as JSON (for a tracking page of the shop's own).
     pub tracking_url: String,
+    /// Give this link to the customer: the tracking page (`/track/{token}`).
+    pub tracking_page_url: String,
 }
 
 fn to_i64(v: u64, field: &str) -> ApiResult<i64> {
@@ -69,6 +71,10 @@ pub fn tracking_url(state: &AppState, token: &str) -> String {
     format!("{}/v1/track/{token}", state.settings.server.public_base_url.trim_end_matches('/'))
 }
 
+pub fn tracking_page_url(state: &AppState, token: &str) -> String {
+    format!("{}/track/{token}", state.settings.server.public_base_url.trim_end_matches('/'))
+}
+
 /// Validates the order through the domain (the same draft the worker will send), stores it
 /// with its shipment and, when sync is on, the `sync_order` outbox row, in one transaction.
 /// 201 first time; 200 with the same body for an identical replay; 409 for the same id with
@@ -96,8 +102,13 @@ pub async fn ingest(
             metrics::counter!("orders_ingested_total", "outcome" => "created", "sync" => if with_job { "queued" } else { "held" })
                 .increment(1);
             tracing::info!(order_id, shipment_id, shop_order_id = %shop_order_id, sync_queued = with_job, "order accepted");
-            let body =
-                OrderAccepted { order_id, shop_order_id, shipment_id, tracking_url: tracking_url(&state, &token) };
+            let body = OrderAccepted {
+                order_id,
+                shop_order_id,
+                shipment_id,
+                tracking_url: tracking_url(&state, &token),
+                tracking_page_url: tracking_page_url(&state, &token),
+            };
             Ok((StatusCode::CREATED, Json(body)))
         }
         IngestOutcome::Replayed { order_id, shipment_id } => {
@@ -110,6 +121,7 @@ pub async fn ingest(
                 shop_order_id,
                 shipment_id,
                 tracking_url: tracking_url(&state, &shipment.tracking_token),
+                tracking_page_url: tracking_page_url(&state, &shipment.tracking_token),
             };
             Ok((StatusCode::OK, Json(body)))
         }

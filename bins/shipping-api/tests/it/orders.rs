@@ -14,6 +14,7 @@ on_both_backends!(first_post_creates_replay_returns_same_body_conflict_is_409, |
     assert_eq!(first.status(), 201);
     let first_body: Value = first.json().await.unwrap();
     assert!(first_body["tracking_url"].as_str().unwrap().starts_with("/v1/track/"));
+    assert!(first_body["tracking_page_url"].as_str().unwrap().starts_with("/track/"), "the page to give the customer");
 
     let again = app.post("/v1/orders", &order("ORD-1001")).await;
     assert_eq!(again.status(), 200, "an identical replay is not a new order");
