@@ -6,6 +6,8 @@
 //! `make bench`; needs Postgres on 5432 and Redis on 6379.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::expect_used)]
 
+#[path = "../tests/queue_support/mod.rs"]
+mod queue_support;
 #[path = "../tests/store_support/mod.rs"]
 mod store_support;
 
@@ -54,20 +56,6 @@ namespace_prefix = "{prefix}"
     )
 }
 
-async fn delete_keys(prefix: &str) {
-    let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
-    for chunk in keys.chunks(1000) {
-        let _: () = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await.unwrap();
-    }
-    let listed: Vec<String> =
-        redis::cmd("ZRANGE").arg("core:apalis:queues:list").arg(0).arg(-1).query_async(&mut conn).await.unwrap();
-    for queue in listed.iter().filter(|q| q.starts_with(prefix)) {
-        let _: () = redis::cmd("ZREM").arg("core:apalis:queues:list").arg(queue).query_async(&mut conn).await.unwrap();
-    }
-}
-
 /// Orders synced per second with `workers` worker processes.
 async fn synced_per_second(workers: usize) -> f64 {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
@@ -108,7 +96,7 @@ async fn synced_per_second(workers: usize) -> f64 {
     for c in &mut children {
         let _ = c.wait();
     }
-    delete_keys(&prefix).await;
+    queue_support::delete_keys(&prefix).await;
     store_support::drop_schema(&store, schema).await;
     rate
 }

@@ -6,6 +6,9 @@
 //! parent can sum them; SIGTERM stops it through the queue's graceful shutdown.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
+#[path = "../tests/queue_support/mod.rs"]
+mod queue_support;
+
 use futures::future::BoxFuture;
 use shipping_store::jobs::{Job, SyncOrderV1};
 use shipping_worker::queue::{Concurrency, JobFailure, JobHandler, QueueBackend, QueueConfig, Queues};
@@ -14,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const REDIS_URL: &str = "redis://127.0.0.1:6379";
+use queue_support::REDIS_URL;
 const JOBS: i64 = 20_000;
 const CHILD: &str = "BENCH_QUEUE_WORKER";
 
@@ -44,20 +47,6 @@ fn config(prefix: &str) -> QueueConfig {
 
 async fn redis() -> redis::aio::MultiplexedConnection {
     redis::Client::open(REDIS_URL).unwrap().get_multiplexed_async_connection().await.unwrap()
-}
-
-async fn delete_keys(prefix: &str) {
-    let mut conn = redis().await;
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
-    for chunk in keys.chunks(1000) {
-        let _: () = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await.unwrap();
-    }
-    // Registering a worker also adds its queue to this global apalis index.
-    let listed: Vec<String> =
-        redis::cmd("ZRANGE").arg("core:apalis:queues:list").arg(0).arg(-1).query_async(&mut conn).await.unwrap();
-    for queue in listed.iter().filter(|q| q.starts_with(prefix)) {
-        let _: () = redis::cmd("ZREM").arg("core:apalis:queues:list").arg(queue).query_async(&mut conn).await.unwrap();
-    }
 }
 
 /// The child: work the queue under `prefix` until SIGTERM, publishing the count every 20 ms.
@@ -118,7 +107,7 @@ async fn run(workers: usize) -> (f64, f64) {
     for c in &mut children {
         let _ = c.wait();
     }
-    delete_keys(&prefix).await;
+    queue_support::delete_keys(&prefix).await;
     (push_rate, handle_rate)
 }
 
