@@ -23,6 +23,8 @@ tools:
 	@# schemas (PyPI kubernetes-validate, schemas bundled), KEDA's schema (npm, deploy/tools).
 	@command -v promtool >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
 	@python3 -c 'import kubernetes_validate' 2>/dev/null || python3 -m pip install --quiet kubernetes-validate==1.37.0
+	@# The API's OpenAPI contract test (scripts/check-openapi.py): the 3.1 validator, and jsonschema.
+	@python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator==0.9.0
 	@test -d deploy/tools/node_modules/@kubernetes-models/keda || npm ci --prefix deploy/tools --no-audit --no-fund --silent
 
 fmt-check:

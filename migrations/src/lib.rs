@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_initial;
 mod m20261128_000002_dead_jobs;
 mod m20261128_000003_admin_sessions;
+mod m20261129_000004_shipment_milestones;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_initial::Migration),
             Box::new(m20261128_000002_dead_jobs::Migration),
             Box::new(m20261128_000003_admin_sessions::Migration),
+            Box::new(m20261129_000004_shipment_milestones::Migration),
         ]
     }
 }

@@ -41,7 +41,8 @@ async fn fill(store: &Store) {
     .unwrap();
     db.execute_unprepared(
         "INSERT INTO shipments (order_id, channel_order_id, reship_attempt, sync_status, sync_attempts, awb, courier_id,
-             courier_name, state, ndr_attempts, last_event_at, tracking_token, version, created_at, updated_at)
+             courier_name, state, ndr_attempts, last_event_at, tracking_token, version, created_at, updated_at,
+             picked_up_at, delivered_at, promised_delivery_at)
          SELECT o.id, o.shop_order_id, 0,
              CASE WHEN o.id % 20 = 0 THEN 'pending' WHEN o.id % 50 = 1 THEN 'failed' ELSE 'synced' END, 1,
              '1904' || lpad(o.id::text, 10, '0'), 1 + o.id % 5,
@@ -50,7 +51,10 @@ async fn fill(store: &Store) {
                   WHEN o.id % 10 < 6 THEN 'delivered' WHEN o.id % 10 = 6 THEN 'in_transit' WHEN o.id % 10 = 7 THEN 'ndr'
                   WHEN o.id % 10 = 8 THEN 'rto_in_transit' ELSE 'pickup_scheduled' END,
              CASE WHEN o.id % 10 = 7 THEN 1 ELSE 0 END,
-             o.created_at + (1 + o.id % 7) * interval '1 day', md5('t' || o.id) || md5('u' || o.id), 0, o.created_at, now()
+             o.created_at + (1 + o.id % 7) * interval '1 day', md5('t' || o.id) || md5('u' || o.id), 0, o.created_at, now(),
+             CASE WHEN o.id % 20 <> 0 AND o.id % 50 <> 1 AND o.id % 10 < 9 THEN o.created_at + interval '6 hours' END,
+             CASE WHEN o.id % 20 <> 0 AND o.id % 50 <> 1 AND o.id % 10 < 6 THEN o.created_at + (1 + o.id % 7) * interval '1 day' END,
+             CASE WHEN o.id % 2 = 0 THEN o.created_at + interval '4 days' END
          FROM orders o",
     )
     .await

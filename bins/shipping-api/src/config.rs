@@ -76,7 +76,8 @@ pub struct Settings {
 pub struct AdminSettings {
     pub users: Vec<AdminUser>,
     pub session_ttl_secs: u64,
-    /// A delivery counts as on time within this many days of the order (dashboard).
+    /// Without a courier estimate, a delivery counts as on time within this many days of the
+    /// order (dashboard), and the customer's page promises this.
     pub on_time_days: u32,
 }
 

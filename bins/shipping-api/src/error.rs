@@ -6,9 +6,10 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One rejected field, named by its JSON path (`billing.pincode`, `items[0].unit_price`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -56,17 +57,22 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    error: Body<'a>,
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    code: &'a str,
-    message: String,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable and machine-readable: `validation_failed`, `not_found`, `idempotency_conflict`,
+    /// `invalid_state`, `unauthorized`, `rate_limited`, `rates_disabled`, ...
+    pub code: String,
+    /// For a person; never an internal cause.
+    pub message: String,
+    /// The rejected fields (validation failures only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a [FieldError]>,
+    pub fields: Option<Vec<FieldError>>,
 }
 
 impl ApiError {
@@ -153,10 +159,10 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %format!("{cause:#}"), "internal error");
         }
         let fields = match &self {
-            ApiError::Validation { fields, .. } if !fields.is_empty() => Some(fields.as_slice()),
+            ApiError::Validation { fields, .. } if !fields.is_empty() => Some(fields.clone()),
             _ => None,
         };
-        let body = Envelope { error: Body { code: self.code(), message: self.message(), fields } };
+        let body = ErrorEnvelope { error: ErrorBody { code: self.code().to_owned(), message: self.message(), fields } };
         (status, Json(body)).into_response()
     }
 }

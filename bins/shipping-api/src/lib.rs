@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod pages;
 pub mod password;
 pub mod routes;

@@ -372,6 +372,10 @@ async fn tracking_refresh_moves_shipments_and_notifies_once(runner: Runner) {
 
     let s = h.shipment(id).await;
     assert_eq!(s.state, "delivered");
+    // The milestones the dashboard reads, and the courier's estimate from the tracking answer.
+    let (picked_up, delivered) = (s.picked_up_at.expect("picked up"), s.delivered_at.expect("delivered"));
+    assert!(picked_up < delivered, "{picked_up} {delivered}");
+    assert!(s.promised_delivery_at.is_some() && s.expected_delivery_at.is_some(), "{s:?}");
     let notes = h.ctx.store.notifications(id).await.unwrap();
     let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds, ["order_confirmed", "shipped", "out_for_delivery", "delivered"]);
@@ -397,7 +401,8 @@ async fn webhooks_apply_forward_only_and_duplicates_once(runner: Runner) {
     let awb = h.shipment(id).await.awb.unwrap();
     let hook = |status: &str, order_code: u32, shipment_code: u32, ts: &str| {
         json!({"awb": awb, "current_status": status, "current_status_id": order_code, "shipment_status": status,
-               "shipment_status_id": shipment_code, "current_timestamp": ts, "order_id": "H-1", "scans": []})
+               "shipment_status_id": shipment_code, "current_timestamp": ts, "order_id": "H-1", "scans": [],
+               "etd": "2030-01-17 23:59:59"})
         .to_string()
     };
     let deliver = |payload: String| {
@@ -419,6 +424,9 @@ async fn webhooks_apply_forward_only_and_duplicates_once(runner: Runner) {
 
     let s = h.shipment(id).await;
     assert_eq!(s.state, "out_for_delivery", "the late in-transit event did not move it back");
+    // The webhook's etd is IST: 23:59:59 +05:30.
+    let etd = chrono::DateTime::parse_from_rfc3339("2030-01-17T18:29:59Z").unwrap();
+    assert_eq!((s.promised_delivery_at, s.expected_delivery_at), (Some(etd.into()), Some(etd.into())));
     assert_eq!(h.ctx.store.tracking_events(id).await.unwrap().len(), 2, "the duplicate is stored once");
     let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
     assert_eq!(

@@ -76,6 +76,8 @@ pub mod error;
 pub mod ids;
 pub mod measure;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod order;
 pub mod package;
 pub mod state;

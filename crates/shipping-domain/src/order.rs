@@ -37,6 +37,7 @@ const MAX_CITY_CHARS: usize = 30;
 const MIN_ADDRESS_CHARS: usize = 3;
 
 /// An order as the shop sends it once paid (or confirmed as COD).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShopOrder {
     pub id: ShopOrderId,
@@ -44,7 +45,7 @@ pub struct ShopOrder {
     pub items: Vec<OrderLine>,
     pub customer: Customer,
     pub billing: Address,
-    /// `None`: ship to the billing address.
+    /// Absent or null: ship to the billing address.
     #[serde(default)]
     pub shipping: Option<Address>,
     pub payment: Payment,
@@ -72,6 +73,7 @@ impl fmt::Debug for ShopOrder {
 }
 
 /// One product line.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
     pub sku: String,
@@ -88,15 +90,16 @@ pub struct OrderLine {
     pub tax_percent: f64,
     #[serde(default)]
     pub hsn: Option<String>,
-    /// Per unit. `None`: [`PackageDefaults::item_weight`].
+    /// Per unit. Absent: the configured default item weight ([`PackageDefaults::item_weight`]).
     #[serde(default)]
     pub weight: Option<Weight>,
-    /// Per unit. `None`: [`PackageDefaults::dimensions`].
+    /// Per unit. Absent: the configured default size ([`PackageDefaults::dimensions`]).
     #[serde(default)]
     pub dimensions: Option<Dimensions>,
 }
 
 /// How to reach the buyer. `Debug` masks both.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     pub email: Email,
@@ -104,6 +107,7 @@ pub struct Customer {
 }
 
 /// A postal address with the name of whoever is there.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub first_name: String,
@@ -117,7 +121,7 @@ pub struct Address {
     #[serde(default = "india")]
     pub country: String,
     pub pincode: Pincode,
-    /// `None`: the customer's phone.
+    /// Absent or null: the customer's phone.
     #[serde(default)]
     pub phone: Option<Phone>,
 }
@@ -138,6 +142,7 @@ impl fmt::Debug for Address {
 }
 
 /// How the order is paid.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Payment {

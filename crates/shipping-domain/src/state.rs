@@ -236,6 +236,8 @@ pub struct ShipmentTracking {
     ret: Option<Mark<Return>>,
     ndr_attempts: u32,
     seen: BTreeSet<EventKey>,
+    /// The earliest event that has the parcel with the courier (see [`Step::with_courier`]).
+    picked_up_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -300,6 +302,16 @@ enum Step {
 }
 
 impl Step {
+    /// Whether the parcel is with the courier (or delivered by it) at this step: what the
+    /// transit time is measured from. Customer returns and cancellations are not.
+    fn with_courier(self) -> bool {
+        matches!(
+            self,
+            Step::Progress(Progress::PickedUp | Progress::Loop(_) | Progress::RtoInitiated | Progress::RtoInTransit)
+                | Step::End(End::Delivered | End::RtoDelivered)
+        )
+    }
+
     fn of(meaning: Meaning) -> Option<Step> {
         use ShipmentState as S;
         Some(match meaning {
@@ -431,6 +443,17 @@ impl ShipmentTracking {
         self.ndr_attempts
     }
 
+    /// When the courier first had the parcel: the earliest pickup-or-later event, whatever order
+    /// the events arrived in.
+    pub fn picked_up_at(&self) -> Option<DateTime<Utc>> {
+        self.picked_up_at
+    }
+
+    /// When the parcel was delivered to the customer (also once a customer return follows).
+    pub fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.end.filter(|e| e.step == End::Delivered).map(|e| e.at)
+    }
+
     /// The timestamp of the newest event seen, if any.
     pub fn last_event_at(&self) -> Option<DateTime<Utc>> {
         self.seen.iter().map(|k| k.at).max()
@@ -507,6 +530,9 @@ pub fn merge(mut current: ShipmentTracking, event: &TrackingEvent) -> Transition
             Some(step) => {
                 if step == Step::Progress(Progress::Loop(LoopStep::Ndr)) {
                     current.ndr_attempts = current.ndr_attempts.saturating_add(1);
+                }
+                if step.with_courier() && current.picked_up_at.is_none_or(|t| event.at < t) {
+                    current.picked_up_at = Some(event.at);
                 }
                 let won = current.apply(step, event.at);
                 if current.state() != from {

@@ -143,6 +143,9 @@ impl Store {
         active.state = Set(to.name().to_owned());
         active.ndr_attempts = Set(i32::try_from(transition.tracking.ndr_attempts()).unwrap_or(i32::MAX));
         active.last_event_at = Set(last_event_at.or(ship.last_event_at));
+        // Replayed from every event of the shipment, so exact whatever order they arrived in.
+        active.picked_up_at = Set(transition.tracking.picked_up_at());
+        active.delivered_at = Set(transition.tracking.delivered_at());
         if matches!(transition.outcome, Outcome::Unknown) {
             active.state_raw = Set(Some(format!("{:?}", event.status)));
         }
@@ -154,6 +157,23 @@ impl Store {
         active.update(&txn).await?;
         txn.commit().await?;
         Ok(RecordedEvent { shipment_id: ship.id, from, to, outcome: transition.outcome })
+    }
+
+    /// Records the courier's delivery estimate for the shipment with `awb`: the latest one is
+    /// what the customer sees; the first one is kept as the promise on-time is measured against.
+    /// Returns whether a shipment was updated.
+    pub async fn record_delivery_estimate(&self, awb: &str, estimate: DateTime<Utc>) -> Result<bool> {
+        use sea_orm::sea_query::{Expr, Func};
+        let updated = shipment::Entity::update_many()
+            .col_expr(shipment::Column::ExpectedDeliveryAt, Expr::value(Some(estimate)))
+            .col_expr(
+                shipment::Column::PromisedDeliveryAt,
+                Func::coalesce([Expr::col(shipment::Column::PromisedDeliveryAt), Expr::value(Some(estimate))]).into(),
+            )
+            .filter(shipment::Column::Awb.eq(awb))
+            .exec(self.db())
+            .await?;
+        Ok(updated.rows_affected > 0)
     }
 
     /// Every stored event of a shipment, oldest first (its timeline).

@@ -80,8 +80,29 @@ on_both_backends!(courier_performance_over_a_window, |ts: &TestStore| {
         shipment(&store, "P-3", "rto_delivered", Some("1904000000013"), Some("Delhivery")).await;
         shipment(&store, "P-4", "in_transit", Some("1904000000014"), Some("Xpressbees")).await;
         shipment(&store, "P-5", "pending_sync", None, None).await;
-        // a: picked up now, delivered 2 days later (on time); b: 9 days (late).
-        for (id, awb, days) in [(a, "1904000000011", 2), (b, "1904000000012", 9)] {
+        let c = shipment(&store, "P-6", "pickup_scheduled", Some("1904000000016"), Some("Delhivery")).await;
+        // c's courier promised 8 days, then revised to 6: it is measured against the 8, the
+        // customer sees the 6.
+        assert!(store.record_delivery_estimate("1904000000016", now + Duration::days(8)).await.unwrap());
+        assert!(store.record_delivery_estimate("1904000000016", now + Duration::days(6)).await.unwrap());
+        assert!(!store.record_delivery_estimate("1904999999999", now).await.unwrap(), "no such AWB");
+        let estimates = store.shipment(c).await.unwrap().unwrap();
+        assert_eq!(estimates.promised_delivery_at.unwrap().timestamp(), (now + Duration::days(8)).timestamp());
+        assert_eq!(estimates.expected_delivery_at.unwrap().timestamp(), (now + Duration::days(6)).timestamp());
+        // Picked up now; a delivered 2 days later (on time by the 5-day rule), b 9 days (late),
+        // c 7 days (late by the rule, on time by its courier's promise). Events arrive out of
+        // order for c.
+        for (id, awb, days) in [(a, "1904000000011", 2), (b, "1904000000012", 9), (c, "1904000000016", 7)] {
+            if id == c {
+                let delivered = now + Duration::days(days);
+                store.record_tracking_event(&scan(awb, 7, delivered), "", None, None, EventSource::Poll).await.unwrap();
+                let r = store.record_tracking_event(&scan(awb, 42, now), "", None, None, EventSource::Poll).await;
+                assert_eq!(r.unwrap().to.name(), "delivered");
+                let s = store.shipment(c).await.unwrap().unwrap();
+                assert_eq!(s.picked_up_at.unwrap().timestamp(), now.timestamp());
+                assert_eq!(s.delivered_at.unwrap().timestamp(), delivered.timestamp());
+                continue;
+            }
             store.record_tracking_event(&scan(awb, 42, now), "", None, None, EventSource::Poll).await.unwrap();
             let delivered = now + Duration::days(days);
             let r = store.record_tracking_event(&scan(awb, 7, delivered), "", None, None, EventSource::Poll).await;
@@ -92,11 +113,11 @@ on_both_backends!(courier_performance_over_a_window, |ts: &TestStore| {
         let d = &perf[0];
         assert_eq!(
             (d.courier_name.as_str(), d.shipments, d.delivered, d.delivered_on_time, d.rto),
-            ("Delhivery", 3, 2, 1, 1)
+            ("Delhivery", 4, 3, 2, 1)
         );
-        assert!((d.avg_transit_days.unwrap() - 5.5).abs() < 0.01, "{d:?}");
-        assert_eq!(d.on_time_percent(), Some(50.0));
-        assert!((d.rto_percent().unwrap() - 33.33).abs() < 0.01);
+        assert!((d.avg_transit_days.unwrap() - 6.0).abs() < 0.01, "{d:?}");
+        assert!((d.on_time_percent().unwrap() - 66.67).abs() < 0.01);
+        assert_eq!(d.rto_percent(), Some(25.0));
         let x = &perf[1];
         assert_eq!((x.courier_name.as_str(), x.shipments, x.delivered, x.avg_transit_days), ("Xpressbees", 1, 0, None));
         assert!(store.courier_performance(now + Duration::days(1), 5).await.unwrap().is_empty(), "outside the window");

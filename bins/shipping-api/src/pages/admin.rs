@@ -72,7 +72,7 @@ pub async fn dashboard(State(state): State<AppState>, admin: Admin) -> PageResul
             .collect::<String>();
         format!(
             "<table><thead><tr><th scope=\"col\">Courier</th><th scope=\"col\">Shipments</th>\
-             <th scope=\"col\">Delivered on time (≤ {days} days)</th><th scope=\"col\">RTO</th>\
+             <th scope=\"col\">Delivered on time (by the courier's first estimate; without one, ≤ {days} days)</th><th scope=\"col\">RTO</th>\
              <th scope=\"col\">Average transit days</th></tr></thead><tbody>{rows}</tbody></table>",
             days = state.settings.admin.on_time_days
         )

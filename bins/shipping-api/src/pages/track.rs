@@ -66,9 +66,9 @@ pub async fn page(
     } else {
         format!("<img class=\"logo\" src=\"{}\" alt=\"{}\">", esc(shop.logo_url.trim()), esc(&shop.name))
     };
-    let delivered_at = (s.state == "delivered").then_some(s.last_event_at).flatten();
-    // The shop's delivery promise (admin.on_time_days) from the order: what the dashboard's
-    // on-time figure measures against.
+    let delivered_at = (s.state == "delivered").then_some(s.delivered_at.or(s.last_event_at)).flatten();
+    // The courier's latest estimate; before there is one, the shop's promise from the order
+    // (admin.on_time_days).
     let expected = match delivered_at {
         Some(at) => format!("<p class=\"eta\">Delivered on {}</p>", at.format("%A, %e %B %Y")),
         None if matches!(s.state.as_str(), "cancelled" | "lost" | "damaged") || s.state.starts_with("rto") => {
@@ -76,7 +76,9 @@ pub async fn page(
         }
         None => format!(
             "<p class=\"eta\">Expected by {}</p>",
-            (s.created_at + Duration::days(i64::from(state.settings.admin.on_time_days))).format("%A, %e %B %Y")
+            s.expected_delivery_at
+                .unwrap_or(s.created_at + Duration::days(i64::from(state.settings.admin.on_time_days)))
+                .format("%A, %e %B %Y")
         ),
     };
     let courier = match (&s.courier_name, &s.awb) {

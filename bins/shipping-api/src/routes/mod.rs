@@ -11,7 +11,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Checkout rates are public and carry no credentials: the widget on a shop's own domain may
 /// read them (simple GET; no preflight needed).
@@ -23,39 +25,65 @@ async fn allow_any_origin(req: axum::extract::Request, next: axum::middleware::N
     response
 }
 
+/// The documented routes in their groups; [`router`] gives each group its limits.
+struct Groups {
+    api: OpenApiRouter<AppState>,
+    rates: OpenApiRouter<AppState>,
+    hooks: OpenApiRouter<AppState>,
+    ops: OpenApiRouter<AppState>,
+}
+
+/// Handlers sharing a path go in one `routes!`: each registers the route and its document.
+fn groups() -> Groups {
+    Groups {
+        api: OpenApiRouter::new()
+            .routes(routes!(orders::ingest))
+            .routes(routes!(orders::shipment_of_order))
+            .routes(routes!(shipments::list))
+            .routes(routes!(shipments::export_csv))
+            .routes(routes!(shipments::bulk_action))
+            .routes(routes!(shipments::get_one))
+            .routes(routes!(shipments::label_link, shipments::generate_label))
+            .routes(routes!(shipments::action))
+            .routes(routes!(shipments::download_label))
+            .routes(routes!(shipments::labels_zip))
+            .routes(routes!(track::lookup))
+            .routes(routes!(track::track)),
+        rates: OpenApiRouter::new().routes(routes!(rates::rates, rates::cart_rates)),
+        hooks: OpenApiRouter::new().routes(routes!(webhooks::receive, webhooks::probe)),
+        ops: OpenApiRouter::new()
+            .routes(routes!(ops::healthz))
+            .routes(routes!(ops::readyz))
+            .routes(routes!(ops::metrics))
+            .routes(routes!(ops::openapi)),
+    }
+}
+
+/// The OpenAPI paths and schemas of every route [`router`] serves (before the document-wide
+/// conventions of [`crate::openapi::document`]).
+pub(crate) fn documented() -> utoipa::openapi::OpenApi {
+    let g = groups();
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .merge(g.ops)
+        .merge(g.api)
+        .merge(g.rates)
+        .merge(g.hooks)
+        .into_openapi()
+}
+
 /// Every route with its body limit. Middleware (request ids, tracing, metrics) is added in
 /// [`crate::app`].
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.server.body_limit_bytes;
     let webhook_limit = state.settings.server.webhook_body_limit_bytes;
-    let api = Router::new()
-        .route("/v1/orders", post(orders::ingest))
-        .route("/v1/orders/{shop_order_id}/shipment", get(orders::shipment_of_order))
-        .route(
-            "/v1/rates",
-            get(rates::rates).post(rates::cart_rates).layer(axum::middleware::from_fn(allow_any_origin)),
-        )
-        .route("/v1/shipments", get(shipments::list))
-        .route("/v1/shipments.csv", get(shipments::export_csv))
-        .route("/v1/shipments/bulk/{action}", post(shipments::bulk_action))
-        .route("/v1/shipments/{id}", get(shipments::get_one))
-        .route("/v1/shipments/{id}/label", get(shipments::label_link).post(shipments::generate_label))
-        .route("/v1/shipments/{id}/{action}", post(shipments::action))
-        .route("/v1/labels/{id}", get(shipments::download_label))
-        .route("/v1/labels.zip", post(shipments::labels_zip))
-        .route("/v1/track", get(track::lookup))
-        .route("/v1/track/{token}", get(track::track))
+    let g = groups();
+    let api = g
+        .api
+        .merge(g.rates.layer(axum::middleware::from_fn(allow_any_origin)))
         .layer(DefaultBodyLimit::max(body_limit));
-    let hooks = Router::new()
-        .route("/webhooks/courier-updates", post(webhooks::receive).get(webhooks::probe).head(webhooks::probe))
-        .layer(DefaultBodyLimit::max(webhook_limit));
-    Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::openapi))
-        .merge(api)
-        .merge(hooks)
+    let hooks = g.hooks.layer(DefaultBodyLimit::max(webhook_limit));
+    let (routes, _) = g.ops.merge(api).merge(hooks).split_for_parts();
+    routes
         .merge(crate::pages::router().layer(DefaultBodyLimit::max(body_limit)))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -1,7 +1,7 @@
 //! `POST /v1/orders` (the order-paid event) and `GET /v1/orders/{shop_order_id}/shipment`.
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiPath, JsonBody};
 use crate::routes::shipments::{ShipmentView, TimelineEntry};
 use crate::state::{AppState, new_tracking_token};
@@ -14,7 +14,7 @@ use shipping_domain::{DraftOptions, PackageDefaults, Payment, ShiprocketOrderDra
 use shipping_store::{IngestOutcome, NewOrder, NewOrderItem};
 
 /// The answer to an accepted order; a replay gets the same body.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct OrderAccepted {
     pub order_id: i64,
     pub shop_order_id: String,
@@ -79,6 +79,16 @@ pub fn tracking_page_url(state: &AppState, token: &str) -> String {
 /// with its shipment and, when sync is on, the `sync_order` outbox row, in one transaction.
 /// 201 first time; 200 with the same body for an identical replay; 409 for the same id with
 /// different content.
+#[utoipa::path(post, path = "/v1/orders", tag = "orders",
+    summary = "Order paid: validate, store, promise the sync (idempotent on the shop's order id)",
+    request_body(content = ShopOrder, description = "The order-paid event; money in paise, weights in grams"),
+    responses(
+        (status = 201, description = "Stored; its Shiprocket sync is promised", body = OrderAccepted),
+        (status = 200, description = "An identical replay: the first answer again", body = OrderAccepted),
+        (status = 409, description = "The same order id with different content; nothing changed", body = ErrorEnvelope),
+        (status = 422, description = "A field is invalid; `fields` names it", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn ingest(
     State(state): State<AppState>,
     _caller: Caller,
@@ -135,7 +145,7 @@ pub async fn ingest(
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderShipment {
     pub order_id: i64,
     pub shop_order_id: String,
@@ -148,6 +158,14 @@ pub struct OrderShipment {
 }
 
 /// The order's current shipment with its timeline.
+#[utoipa::path(get, path = "/v1/orders/{shop_order_id}/shipment", tag = "orders",
+    summary = "The order's current shipment with its timeline",
+    params(("shop_order_id" = String, Path, description = "The shop's order id")),
+    responses(
+        (status = 200, body = OrderShipment),
+        (status = 404, description = "No such order", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn shipment_of_order(
     State(state): State<AppState>,
     _caller: Caller,

@@ -6,7 +6,7 @@
 //! The COD charge inside a cached price was quoted for the declared value of the request that
 //! filled the cache (the key has no value, as specified); it is indicative.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use axum::Json;
@@ -21,7 +21,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RatesQuery {
     pub delivery_pincode: String,
     /// Kilograms (`0.5`), or with a unit (`500g`, `1.2kg`).
@@ -45,7 +46,7 @@ pub struct Cached {
     shiprocket_recommended: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct CourierRate {
     pub courier_id: u64,
     pub name: String,
@@ -58,7 +59,7 @@ pub struct CourierRate {
     pub rating: Option<f32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Recommended {
     pub courier_id: u64,
     pub name: String,
@@ -67,7 +68,7 @@ pub struct Recommended {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RatesAnswer {
     pub serviceable: bool,
     /// For the customer when not serviceable; a note when the answer is stale.
@@ -260,7 +261,7 @@ async fn fetch(state: &AppState, key: &RateKey, req: &CheckServiceability) -> Ap
 }
 
 /// A cart instead of a weight: the parcel is packed as the worker will pack it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CartRatesBody {
     pub delivery_pincode: Pincode,
@@ -291,6 +292,15 @@ pub(crate) fn configured_pickup(state: &AppState) -> ApiResult<Pincode> {
 
 /// `POST /v1/rates` with a cart: the chargeable weight (actual or volumetric) of the packed
 /// parcel is quoted.
+#[utoipa::path(post, path = "/v1/rates", tag = "rates",
+    summary = "Checkout rates for a cart (packed as the worker packs it)",
+    request_body = CartRatesBody,
+    responses(
+        (status = 200, description = "Couriers with price, delivery estimate and COD; `serviceable: false` with a message for the customer when none", body = RatesAnswer),
+        (status = 422, description = "A field is invalid", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests from this address", body = ErrorEnvelope),
+        (status = 503, description = "Rates are switched off, or Shiprocket failed with nothing cached", body = ErrorEnvelope),
+    ))]
 pub async fn cart_rates(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -316,6 +326,15 @@ pub async fn cart_rates(
     quote(&state, pickup, cart.delivery_pincode, package.chargeable_weight, cart.cod, value).await.map(Json)
 }
 
+#[utoipa::path(get, path = "/v1/rates", tag = "rates",
+    summary = "Checkout rates (cached 15 min per pickup, delivery, weight slab and COD; single-flight; stale on error)",
+    params(RatesQuery),
+    responses(
+        (status = 200, description = "Couriers with price, delivery estimate and COD; `serviceable: false` with a message for the customer when none", body = RatesAnswer),
+        (status = 422, description = "A parameter is invalid", body = ErrorEnvelope),
+        (status = 429, description = "Too many requests from this address", body = ErrorEnvelope),
+        (status = 503, description = "Rates are switched off, or Shiprocket failed with nothing cached", body = ErrorEnvelope),
+    ))]
 pub async fn rates(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -3,7 +3,7 @@
 //! The worker does the Shiprocket calls.
 
 use crate::auth::{Caller, sign_label, verify_label};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiPath, ApiQuery, parse_json};
 use crate::routes::orders::tracking_url;
 use crate::state::AppState;
@@ -22,7 +22,7 @@ use shipping_store::entities::{shipment, tracking_event};
 use shipping_store::jobs::{Job, ShipmentBatchV1, ShipmentJobV1, SyncOrderV1};
 
 /// A shipment as the shop's staff see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShipmentView {
     pub id: i64,
     pub order_id: i64,
@@ -61,7 +61,7 @@ impl From<&shipment::Model> for ShipmentView {
 }
 
 /// One tracking event.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub status: String,
     pub at: DateTime<Utc>,
@@ -154,8 +154,20 @@ impl Action {
     }
 }
 
+/// The action names as they appear in paths.
+impl utoipa::PartialSchema for Action {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Action::ALL.map(Action::path)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Action {}
+
 /// Optional parameters of single-shipment actions.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// assign-awb: a courier chosen by a person instead of the configured preference.
@@ -199,7 +211,7 @@ fn optional_body<T: for<'de> Deserialize<'de> + Default>(headers: &HeaderMap, bo
     parse_json(body)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub shipment_id: i64,
     pub action: &'static str,
@@ -312,6 +324,18 @@ pub(crate) async fn perform(
 }
 
 /// `POST /v1/shipments/{id}/{action}`.
+#[utoipa::path(post, path = "/v1/shipments/{id}/{action}", tag = "shipments",
+    summary = "Promise an action: the shipment's state is checked, the job is queued",
+    params(("id" = i64, Path, description = "Shipment id"), ("action" = inline(Action), Path)),
+    request_body(content = Option<ActionBody>, description = "Only what the action needs; may be empty"),
+    responses(
+        (status = 202, description = "The job is promised", body = Accepted),
+        (status = 404, description = "No such shipment or action", body = ErrorEnvelope),
+        (status = 409, description = "The shipment's state does not allow it", body = ErrorEnvelope),
+        (status = 422, description = "A parameter is invalid", body = ErrorEnvelope),
+        (status = 503, description = "Shiprocket sync is switched off", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn action(
     State(state): State<AppState>,
     caller: Caller,
@@ -324,6 +348,16 @@ pub async fn action(
 
 /// `POST /v1/shipments/{id}/label` (its own route because `GET` of the same path gives the
 /// label link).
+#[utoipa::path(post, path = "/v1/shipments/{id}/label", tag = "shipments",
+    summary = "Promise a label (the label action)",
+    params(("id" = i64, Path, description = "Shipment id")),
+    request_body(content = Option<ActionBody>, description = "Nothing is needed; may be empty"),
+    responses(
+        (status = 202, description = "The job is promised", body = Accepted),
+        (status = 404, description = "No such shipment", body = ErrorEnvelope),
+        (status = 409, description = "The shipment has no AWB yet, or is past pickup", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn generate_label(
     State(state): State<AppState>,
     caller: Caller,
@@ -352,7 +386,7 @@ async fn run_action(
     Ok((StatusCode::ACCEPTED, Json(accepted)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkBody {
     pub ids: Vec<i64>,
@@ -360,7 +394,7 @@ pub struct BulkBody {
     pub courier_id: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkItem {
     pub id: i64,
     pub accepted: bool,
@@ -368,7 +402,7 @@ pub struct BulkItem {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BulkResult {
     pub action: &'static str,
     pub accepted: usize,
@@ -381,6 +415,16 @@ pub(crate) const MAX_BULK: usize = 500;
 /// `POST /v1/shipments/bulk/{action}` with `{"ids": [...]}`: each id is checked on its own;
 /// the accepted ones are promised (manifest and refresh-tracking as one batch job). Returns
 /// and NDR decisions need per-shipment details and have no bulk form.
+#[utoipa::path(post, path = "/v1/shipments/bulk/{action}", tag = "shipments",
+    summary = "The same action on many shipments (not return or ndr-action)",
+    params(("action" = inline(Action), Path)),
+    request_body = BulkBody,
+    responses(
+        (status = 202, description = "At least one shipment accepted; each id has its result", body = BulkResult),
+        (status = 409, description = "None accepted; each id says why", body = BulkResult),
+        (status = 422, description = "No ids, or too many", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn bulk_action(
     State(state): State<AppState>,
     caller: Caller,
@@ -452,7 +496,7 @@ pub(crate) async fn bulk(
     Ok(BulkResult { action: action.path(), accepted, rejected: results.len() - accepted, results })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShipmentDetail {
     #[serde(flatten)]
     pub shipment: ShipmentView,
@@ -462,6 +506,11 @@ pub struct ShipmentDetail {
 }
 
 /// `GET /v1/shipments/{id}`.
+#[utoipa::path(get, path = "/v1/shipments/{id}", tag = "shipments",
+    summary = "One shipment with its timeline",
+    params(("id" = i64, Path, description = "Shipment id")),
+    responses((status = 200, body = ShipmentDetail), (status = 404, description = "No such shipment", body = ErrorEnvelope)),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn get_one(
     State(state): State<AppState>,
     _caller: Caller,
@@ -478,7 +527,8 @@ pub async fn get_one(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// A state name, e.g. `in_transit`.
@@ -537,14 +587,14 @@ pub(crate) fn filter(q: &ListQuery, max: u64, default: u64) -> ApiResult<Shipmen
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListItem {
     #[serde(flatten)]
     pub shipment: ShipmentView,
     pub shop_order_id: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListPage {
     pub items: Vec<ListItem>,
     /// Pass as `before` for the next page; absent on the last page.
@@ -552,6 +602,11 @@ pub struct ListPage {
 }
 
 /// `GET /v1/shipments?status=&sync_status=&courier=&from=&to=&limit=&before=`, newest first.
+#[utoipa::path(get, path = "/v1/shipments", tag = "shipments",
+    summary = "Shipments, filtered, newest first (keyset pages)",
+    params(ListQuery),
+    responses((status = 200, body = ListPage), (status = 422, description = "A filter is invalid", body = ErrorEnvelope)),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Caller,
@@ -574,6 +629,14 @@ fn csv_field(v: &str) -> String {
 }
 
 /// `GET /v1/shipments.csv` with the list's filters (up to 10,000 rows).
+#[utoipa::path(get, path = "/v1/shipments.csv", tag = "shipments",
+    summary = "The same list as CSV (up to 10,000 rows)",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One row per shipment", content_type = "text/csv", body = String),
+        (status = 422, description = "A filter is invalid", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn export_csv(
     State(state): State<AppState>,
     _caller: Caller,
@@ -617,7 +680,7 @@ pub(crate) async fn csv_response(state: &AppState, q: &ListQuery) -> ApiResult<R
         .into_response())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LabelLink {
     pub url: String,
     pub expires_at: DateTime<Utc>,
@@ -625,6 +688,11 @@ pub struct LabelLink {
 
 /// `GET /v1/shipments/{id}/label`: a signed link to the current label PDF, valid for
 /// `auth.label_url_ttl_secs`.
+#[utoipa::path(get, path = "/v1/shipments/{id}/label", tag = "shipments",
+    summary = "A signed, expiring link to the current label PDF",
+    params(("id" = i64, Path, description = "Shipment id")),
+    responses((status = 200, body = LabelLink), (status = 404, description = "No such shipment, or no label yet", body = ErrorEnvelope)),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn label_link(
     State(state): State<AppState>,
     _caller: Caller,
@@ -646,13 +714,22 @@ pub async fn label_link(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignedQuery {
     pub expires: i64,
     pub sig: String,
 }
 
 /// `GET /v1/labels/{id}?expires=&sig=`: the PDF, for whoever holds an unexpired link.
+#[utoipa::path(get, path = "/v1/labels/{id}", tag = "shipments",
+    summary = "The label PDF, for a signed unexpired link (no key: the link is the credential)",
+    params(("id" = i64, Path, description = "Shipment id"), SignedQuery),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = crate::openapi::Binary),
+        (status = 403, description = "The link is wrong or has expired", body = ErrorEnvelope),
+        (status = 404, description = "No label", body = ErrorEnvelope),
+    ))]
 pub async fn download_label(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -675,7 +752,7 @@ pub async fn download_label(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelsZipBody {
     pub ids: Vec<i64>,
@@ -685,6 +762,15 @@ pub(crate) const MAX_ZIP: usize = 200;
 
 /// `POST /v1/labels.zip` with `{"ids": [...]}`: the current label of each shipment as
 /// `label-<id>.pdf` in one ZIP; shipments without a label are listed in `missing.txt`.
+#[utoipa::path(post, path = "/v1/labels.zip", tag = "shipments",
+    summary = "The current labels of many shipments as one ZIP (label-<id>.pdf; missing.txt lists those without)",
+    request_body = LabelsZipBody,
+    responses(
+        (status = 200, description = "The ZIP", content_type = "application/zip", body = crate::openapi::Binary),
+        (status = 404, description = "None of them has a label", body = ErrorEnvelope),
+        (status = 422, description = "No ids, or too many", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
 pub async fn labels_zip(
     State(state): State<AppState>,
     _caller: Caller,

@@ -2,7 +2,7 @@
 //! and is only known to whoever got the tracking link; the answer holds nothing the customer
 //! does not already know: no names, phones, e-mails or addresses.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
@@ -13,7 +13,7 @@ use shipping_domain::{Email, Phone, ShopOrder};
 use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Tracking {
     pub order: String,
     /// Our state name (`in_transit`, `delivered`, ...).
@@ -23,10 +23,12 @@ pub struct Tracking {
     pub courier: Option<String>,
     pub awb: Option<String>,
     pub last_update: Option<DateTime<Utc>>,
+    /// The courier's latest delivery estimate, once there is one.
+    pub expected_delivery: Option<DateTime<Utc>>,
     pub events: Vec<TrackingStep>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrackingStep {
     pub status: String,
     pub at: DateTime<Utc>,
@@ -54,6 +56,10 @@ pub(crate) fn words(state: &str) -> &'static str {
     }
 }
 
+#[utoipa::path(get, path = "/v1/track/{token}", tag = "tracking",
+    summary = "Customer tracking by the link's token (no personal data)",
+    params(("token" = String, Path, description = "The unguessable token of the tracking link")),
+    responses((status = 200, body = Tracking), (status = 404, description = "No such shipment", body = ErrorEnvelope)))]
 pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Tracking>> {
     if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(not_found());
@@ -82,11 +88,13 @@ async fn tracking_of(state: &AppState, s: shipping_store::entities::shipment::Mo
         courier: s.courier_name,
         awb: s.awb,
         last_update: s.last_event_at,
+        expected_delivery: s.expected_delivery_at,
         events,
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     /// The shop's order id.
     pub order: String,
@@ -97,6 +105,14 @@ pub struct LookupQuery {
 /// `GET /v1/track?order=…&contact=…`: the same answer for whoever knows the order id and the
 /// phone or e-mail it was placed with. A wrong pair and an unknown order get the same 404, the
 /// comparison is constant-time, and lookups are rate-limited per source address.
+#[utoipa::path(get, path = "/v1/track", tag = "tracking",
+    summary = "Customer tracking by order id and the order's phone or e-mail",
+    params(LookupQuery),
+    responses(
+        (status = 200, body = Tracking),
+        (status = 404, description = "No such order, or the contact does not match (the same answer)", body = ErrorEnvelope),
+        (status = 429, description = "Too many lookups from this address", body = ErrorEnvelope),
+    ))]
 pub async fn lookup(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -9,24 +9,53 @@
 //! `GET`/`HEAD` answer 200 for the dashboard's probe. A per-source-address limit guards the
 //! route; the body size is capped.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorEnvelope};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use shipping_store::Once;
 use shiprocket_client::webhook::{API_KEY_HEADER, TrackingWebhook, verify_api_key};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-pub async fn probe() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// What the webhook route answers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookAnswer {
+    /// `accepted` (stored, will be applied), `duplicate` (stored before), `ignored` (a test
+    /// call without a key) or `ok` (the probe).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+impl WebhookAnswer {
+    fn new(status: &'static str) -> Json<WebhookAnswer> {
+        Json(WebhookAnswer { status, reason: None })
+    }
+}
+
+#[utoipa::path(get, path = "/webhooks/courier-updates", tag = "webhooks",
+    summary = "The Shiprocket dashboard's probe of the webhook URL",
+    responses((status = 200, body = WebhookAnswer)))]
+pub async fn probe() -> Json<WebhookAnswer> {
+    WebhookAnswer::new("ok")
 }
 
 fn outcome(label: &'static str) {
     metrics::counter!("webhooks_received_total", "outcome" => label).increment(1);
 }
 
+#[utoipa::path(post, path = "/webhooks/courier-updates", tag = "webhooks",
+    summary = "Shiprocket's tracking webhook, authenticated by the static x-api-key header",
+    request_body(content = serde_json::Value, description = "Shiprocket's tracking update as it sends it (`awb` required; numbers may be strings)"),
+    params(("x-api-key" = Option<String>, Header, description = "The token configured in Shiprocket's webhook settings; without it the call is the dashboard's test and is not processed")),
+    responses(
+        (status = 200, description = "Stored (or a duplicate, or a keyless test call)", body = WebhookAnswer),
+        (status = 401, description = "Wrong key; nothing stored", body = ErrorEnvelope),
+        (status = 413, description = "The body is too large", body = ErrorEnvelope),
+        (status = 422, description = "Not a tracking update", body = ErrorEnvelope),
+        (status = 429, description = "Too many calls from this address", body = ErrorEnvelope),
+    ))]
 pub async fn receive(State(state): State<AppState>, req: Request) -> Response {
     match handle(&state, req).await {
         Ok(r) => r,
@@ -46,7 +75,8 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ApiError> {
     }
     let Some(key) = req.headers().get(API_KEY_HEADER) else {
         outcome("probe");
-        return Ok(Json(json!({"status": "ignored", "reason": "no x-api-key header (test call)"})).into_response());
+        let answer = WebhookAnswer { status: "ignored", reason: Some("no x-api-key header (test call)") };
+        return Ok(Json(answer).into_response());
     };
     let key_ok =
         key.to_str().ok().is_some_and(|k| verify_api_key(Some(k), state.settings.shiprocket.webhook_token.expose()));
@@ -78,5 +108,5 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ApiError> {
             "duplicate"
         }
     };
-    Ok(Json(json!({"status": status})).into_response())
+    Ok(WebhookAnswer::new(status).into_response())
 }

@@ -4,40 +4,14 @@
 //! `lang`, a title, a label on every control and an empty error console, and screenshotted to
 //! `target/browser-artifacts/`.
 
-use crate::support::{ADMIN_PASSWORD, ADMIN_USER, API_KEY, Backend, TestApp, order};
+use crate::support::{ADMIN_PASSWORD, ADMIN_USER, API_KEY, Backend, TestApp, drain, order, worker};
 use crate::webdriver::Browser;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use shipping_store::entities::{dead_job, ndr_action, outbox, shipment};
 use shipping_store::jobs::{Job, ShipmentJobV1};
-use shipping_worker::context::{Context, Settings};
 use shipping_worker::handler::Handler;
 use std::time::Duration;
-
-/// The worker's job handler on the app's own store and the app's simulator.
-fn worker(app: &TestApp, auto_ship: bool) -> Handler {
-    use shiprocket_client::{Client, ClientConfig, Credentials, Secret};
-    let mut config = ClientConfig::new(
-        app.sim.base_url().parse().unwrap(),
-        Credentials { email: "api@shop.example".into(), password: Secret::new("sim-password") },
-    );
-    config.requests_per_second = 1000;
-    config.rate_limit_burst = 1000;
-    let mail_dir = std::env::temp_dir().join("shipping-api-tests").join(format!("mail-{}", uuid::Uuid::new_v4()));
-    let ctx = Context {
-        store: app.state.store.clone(),
-        shiprocket: Client::new(config).unwrap(),
-        http: reqwest::Client::new(),
-        mailer: shipping_worker::mail::Mailer::Files(mail_dir),
-        settings: Settings { auto_ship, ..Settings::default() },
-    };
-    Handler { ctx }
-}
-
-async fn drain(app: &TestApp, handler: &Handler) {
-    let drained = shipping_worker::runner::drain(&app.state.store, handler, 5, 200).await.unwrap();
-    assert!(drained.dead.is_empty(), "{:?}", drained.dead);
-}
 
 async fn ingest(app: &TestApp, id: &str, pincode: &str) -> i64 {
     let mut o = order(id);

@@ -6,6 +6,7 @@ mod support;
 
 mod browser;
 mod logs;
+mod openapi;
 mod ops;
 mod orders;
 mod pages;

@@ -214,6 +214,31 @@ impl TestApp {
     }
 }
 
+/// The worker's job handler on the app's own store and the app's simulator.
+pub fn worker(app: &TestApp, auto_ship: bool) -> shipping_worker::handler::Handler {
+    use shiprocket_client::{Client, ClientConfig, Credentials, Secret};
+    let mut config = ClientConfig::new(
+        app.sim.base_url().parse().unwrap(),
+        Credentials { email: "api@shop.example".into(), password: Secret::new("sim-password") },
+    );
+    config.requests_per_second = 1000;
+    config.rate_limit_burst = 1000;
+    let mail_dir = std::env::temp_dir().join("shipping-api-tests").join(format!("mail-{}", uuid::Uuid::new_v4()));
+    let ctx = shipping_worker::context::Context {
+        store: app.state.store.clone(),
+        shiprocket: Client::new(config).unwrap(),
+        http: reqwest::Client::new(),
+        mailer: shipping_worker::mail::Mailer::Files(mail_dir),
+        settings: shipping_worker::context::Settings { auto_ship, ..shipping_worker::context::Settings::default() },
+    };
+    shipping_worker::handler::Handler { ctx }
+}
+
+pub async fn drain(app: &TestApp, handler: &shipping_worker::handler::Handler) {
+    let drained = shipping_worker::runner::drain(&app.state.store, handler, 5, 200).await.unwrap();
+    assert!(drained.dead.is_empty(), "{:?}", drained.dead);
+}
+
 /// A valid COD order-paid event for `id` (₹998 collected: 2 × ₹499).
 pub fn order(id: &str) -> Value {
     json!({

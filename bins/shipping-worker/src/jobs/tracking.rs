@@ -95,6 +95,9 @@ pub async fn apply_webhook(ctx: &Context, job: &ApplyWebhookV1) -> Result<(), Jo
         Err(e) => return Err(failure::from_store(&e)),
     };
     after_change(ctx, &recorded).await?;
+    if let Some(etd) = hook.etd {
+        ctx.store.record_delivery_estimate(&hook.awb, utc(etd)).await.job()?;
+    }
     ctx.store.mark_webhook_processed(row.id, None).await.job()?;
     Ok(())
 }
@@ -131,6 +134,9 @@ pub async fn refresh(ctx: &Context, job: &ShipmentBatchV1) -> Result<(), JobFail
                     .await
                     .job()?;
                 after_change(ctx, &recorded).await?;
+            }
+            if let Some(etd) = tracking.etd {
+                ctx.store.record_delivery_estimate(awb.as_str(), utc(etd)).await.job()?;
             }
         }
         let ids: Vec<i64> = chunk.iter().map(|(_, id)| *id).collect();

@@ -286,3 +286,24 @@ fn terminal_and_refresh_predicates() {
     assert_eq!(Ndr { attempts: 2 }.name(), "ndr");
     assert_eq!(RtoInTransit.name(), "rto_in_transit");
 }
+
+#[test]
+fn pickup_and_delivery_times_do_not_depend_on_arrival_order() {
+    // Manifested at 1 and pickup scheduled at 2 are before the courier has the parcel;
+    // picked up at 4, in transit at 5, delivered at 9 (and a late duplicate-ish delivery at 10).
+    let events = [ship(1, 1), ship(3, 2), ship(42, 4), ship(18, 5), ship(7, 9), ship(7, 10)];
+    let (in_order, _) = apply(ShipmentTracking::new(), &events);
+    assert_eq!(in_order.picked_up_at(), Some(at(4)));
+    assert_eq!(in_order.delivered_at(), Some(at(9)));
+    let reversed: Vec<TrackingEvent> = events.iter().rev().cloned().collect();
+    let (backwards, _) = apply(ShipmentTracking::new(), &reversed);
+    assert_eq!(backwards.picked_up_at(), Some(at(4)));
+    assert_eq!(backwards.delivered_at(), Some(at(9)));
+    // Without a pickup scan, the first in-transit scan is when the courier had it.
+    let (no_pickup_scan, _) = apply(ShipmentTracking::new(), &[ship(3, 2), ship(18, 6), ship(17, 8)]);
+    assert_eq!(no_pickup_scan.picked_up_at(), Some(at(6)));
+    assert_eq!(no_pickup_scan.delivered_at(), None);
+    // Still before pickup: neither.
+    let (waiting, _) = apply(ShipmentTracking::new(), &[ship(1, 1), ship(3, 2)]);
+    assert_eq!((waiting.picked_up_at(), waiting.delivered_at()), (None, None));
+}

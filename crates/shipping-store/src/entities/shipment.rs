@@ -31,6 +31,14 @@ pub struct Model {
     pub last_event_at: Option<DateTimeUtc>,
     pub last_webhook_at: Option<DateTimeUtc>,
     pub last_polled_at: Option<DateTimeUtc>,
+    /// The earliest event with the parcel at the courier (pickup or later).
+    pub picked_up_at: Option<DateTimeUtc>,
+    /// When it reached the customer.
+    pub delivered_at: Option<DateTimeUtc>,
+    /// The courier's first delivery estimate: what on-time is measured against.
+    pub promised_delivery_at: Option<DateTimeUtc>,
+    /// The courier's latest delivery estimate: what the customer is shown.
+    pub expected_delivery_at: Option<DateTimeUtc>,
     #[sea_orm(unique)]
     pub tracking_token: String,
     pub version: i32,
