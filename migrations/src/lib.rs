@@ -7,6 +7,7 @@ mod m20261128_000001_initial;
 mod m20261128_000002_dead_jobs;
 mod m20261128_000003_admin_sessions;
 mod m20261129_000004_shipment_milestones;
+mod m20261129_000005_dashboard_indexes;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_dead_jobs::Migration),
             Box::new(m20261128_000003_admin_sessions::Migration),
             Box::new(m20261129_000004_shipment_milestones::Migration),
+            Box::new(m20261129_000005_dashboard_indexes::Migration),
         ]
     }
 }

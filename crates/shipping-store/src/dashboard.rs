@@ -42,6 +42,41 @@ pub struct DashboardCounts {
     pub outbox_backlog: i64,
 }
 
+/// One row of [`Store::dashboard_counts`]' statement: a state's count, or a named counter.
+#[derive(Debug, FromQueryResult)]
+struct Counted {
+    k: String,
+    n: i64,
+}
+
+impl DashboardCounts {
+    fn from_rows(rows: &[Counted]) -> DashboardCounts {
+        let mut c = DashboardCounts::default();
+        for Counted { k, n } in rows {
+            match k.as_str() {
+                "ndr_waiting" => c.ndr_waiting = *n,
+                "dead_jobs" => c.dead_jobs = *n,
+                "outbox_backlog" => c.outbox_backlog = *n,
+                state => {
+                    let n = *n;
+                    match state {
+                        "pending_sync" => c.pending_syncs += n,
+                        "sync_failed" => c.failed_syncs += n,
+                        _ => {}
+                    }
+                    if ACTIVE_STATES.contains(&state) {
+                        c.active_shipments += n;
+                    }
+                    if RTO_STATES.contains(&state) {
+                        c.rto_in_progress += n;
+                    }
+                }
+            }
+        }
+        c
+    }
+}
+
 /// One courier's last 30 days (or whatever window was asked).
 #[derive(Debug, Clone, PartialEq, FromQueryResult)]
 pub struct CourierPerformance {
@@ -67,34 +102,18 @@ impl CourierPerformance {
     }
 }
 
-fn in_list(states: &[&str]) -> String {
-    // Constants only (never input): inlined so the statement is the same on both backends.
-    states.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",")
-}
-
 impl Store {
-    /// Every dashboard counter in one statement: the shipment counters in one pass over
-    /// `shipments` (conditional sums), NDR actions counted once per shipment in NDR.
+    /// Every dashboard counter in one statement: shipments counted per state (an index-only
+    /// scan of the state index), the NDRs nobody has decided on, dead jobs and the outbox.
     pub async fn dashboard_counts(&self) -> Result<DashboardCounts> {
-        let sql = format!(
-            "SELECT \
-             COALESCE(SUM(CASE WHEN s.state = 'pending_sync' THEN 1 ELSE 0 END), 0) AS pending_syncs, \
-             COALESCE(SUM(CASE WHEN s.state IN ({active}) THEN 1 ELSE 0 END), 0) AS active_shipments, \
-             COALESCE(SUM(CASE WHEN s.state = 'sync_failed' THEN 1 ELSE 0 END), 0) AS failed_syncs, \
-             COALESCE(SUM(CASE WHEN s.state = 'ndr' AND COALESCE(a.n, 0) < s.ndr_attempts THEN 1 ELSE 0 END), 0) \
-                 AS ndr_waiting, \
-             COALESCE(SUM(CASE WHEN s.state IN ({rto}) THEN 1 ELSE 0 END), 0) AS rto_in_progress, \
-             (SELECT COUNT(*) FROM dead_jobs WHERE replayed_at IS NULL) AS dead_jobs, \
-             (SELECT COUNT(*) FROM outbox WHERE dispatched_at IS NULL) AS outbox_backlog \
-             FROM shipments s \
-             LEFT JOIN (SELECT n.shipment_id, COUNT(*) AS n FROM ndr_actions n \
-                 JOIN shipments x ON x.id = n.shipment_id AND x.state = 'ndr' GROUP BY n.shipment_id) a \
-               ON a.shipment_id = s.id",
-            active = in_list(ACTIVE_STATES),
-            rto = in_list(RTO_STATES),
-        );
-        let stmt = Statement::from_string(self.backend(), sql);
-        Ok(DashboardCounts::find_by_statement(stmt).one(self.db()).await?.unwrap_or_default())
+        let sql = "SELECT state AS k, COUNT(*) AS n FROM shipments GROUP BY state \
+             UNION ALL SELECT 'ndr_waiting', COUNT(*) FROM shipments s \
+               LEFT JOIN (SELECT shipment_id, COUNT(*) AS n FROM ndr_actions GROUP BY shipment_id) a \
+               ON a.shipment_id = s.id WHERE s.state = 'ndr' AND COALESCE(a.n, 0) < s.ndr_attempts \
+             UNION ALL SELECT 'dead_jobs', COUNT(*) FROM dead_jobs WHERE replayed_at IS NULL \
+             UNION ALL SELECT 'outbox_backlog', COUNT(*) FROM outbox WHERE dispatched_at IS NULL";
+        let rows = Counted::find_by_statement(Statement::from_string(self.backend(), sql)).all(self.db()).await?;
+        Ok(DashboardCounts::from_rows(&rows))
     }
 
     /// The latest tracking events of any shipment, newest first.
@@ -113,27 +132,25 @@ impl Store {
     ) -> Result<Vec<CourierPerformance>> {
         let backend = self.backend();
         // SQLite keeps times as text whose format differs between bound values and stored rows:
-        // compare them as Julian days there.
+        // compare them as Julian days there. Postgres averages the intervals and converts once.
         let (since_cond, on_time, transit) = match backend {
             DbBackend::Postgres => (
                 "s.created_at >= $1",
-                "(s.promised_delivery_at IS NOT NULL AND s.delivered_at <= s.promised_delivery_at) OR \
-                 (s.promised_delivery_at IS NULL AND EXTRACT(EPOCH FROM (s.delivered_at - s.created_at))::float8 <= $2)",
-                "EXTRACT(EPOCH FROM (s.delivered_at - s.picked_up_at))::float8 / 86400.0",
+                "s.delivered_at <= COALESCE(s.promised_delivery_at, s.created_at + $2 * interval '1 second')",
+                "EXTRACT(EPOCH FROM AVG(s.delivered_at - s.picked_up_at))::float8 / 86400.0",
             ),
             _ => (
                 "julianday(s.created_at) >= julianday($1)",
-                "(s.promised_delivery_at IS NOT NULL AND julianday(s.delivered_at) <= julianday(s.promised_delivery_at)) OR \
-                 (s.promised_delivery_at IS NULL AND (julianday(s.delivered_at) - julianday(s.created_at)) * 86400.0 <= $2)",
-                "julianday(s.delivered_at) - julianday(s.picked_up_at)",
+                "julianday(s.delivered_at) <= \
+                 COALESCE(julianday(s.promised_delivery_at), julianday(s.created_at) + $2 / 86400.0)",
+                "AVG(julianday(s.delivered_at) - julianday(s.picked_up_at))",
             ),
         };
         let sql = format!(
-            "SELECT s.courier_name AS courier_name, COUNT(*) AS shipments, \
-             SUM(CASE WHEN s.delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, \
-             SUM(CASE WHEN s.delivered_at IS NOT NULL AND ({on_time}) THEN 1 ELSE 0 END) AS delivered_on_time, \
+            "SELECT s.courier_name AS courier_name, COUNT(*) AS shipments, COUNT(s.delivered_at) AS delivered, \
+             SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END) AS delivered_on_time, \
              SUM(CASE WHEN s.state IN ('rto_initiated', 'rto_in_transit', 'rto_delivered') THEN 1 ELSE 0 END) AS rto, \
-             AVG(CASE WHEN s.delivered_at IS NOT NULL THEN {transit} END) AS avg_transit_days \
+             {transit} AS avg_transit_days \
              FROM shipments s \
              WHERE s.courier_name IS NOT NULL AND {since_cond} \
              GROUP BY s.courier_name ORDER BY shipments DESC, courier_name"

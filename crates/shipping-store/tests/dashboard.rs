@@ -163,3 +163,28 @@ on_both_backends!(admin_sessions_expire_and_can_be_deleted, |ts: &TestStore| {
         assert!(store.admin_session("live", now).await.unwrap().is_none(), "signed out");
     }
 });
+
+on_both_backends!(the_milestone_migration_fills_shipments_recorded_before_it, |ts: &TestStore| {
+    let store = ts.store.clone();
+    async move {
+        use shipping_migrations::MigratorTrait;
+        let now = Utc::now();
+        let awb = "1904000000077";
+        let id = shipment(&store, "MIL-1", "pickup_scheduled", Some(awb), Some("Delhivery")).await;
+        let waiting = shipment(&store, "MIL-2", "pickup_scheduled", Some("1904000000078"), Some("Delhivery")).await;
+        for (code, hours) in [(42, 0), (18, 20), (7, 50)] {
+            let at = now + Duration::hours(hours);
+            store.record_tracking_event(&scan(awb, code, at), "", None, None, EventSource::Poll).await.unwrap();
+        }
+        // Take the milestone columns away and back, as on a database from before them.
+        shipping_migrations::Migrator::down(store.db(), Some(1)).await.unwrap();
+        shipping_migrations::Migrator::up(store.db(), None).await.unwrap();
+        let s = store.shipment(id).await.unwrap().unwrap();
+        assert_eq!(s.state, "delivered");
+        assert_eq!(s.picked_up_at.map(|t| t.timestamp()), Some(now.timestamp()));
+        assert_eq!(s.delivered_at.map(|t| t.timestamp()), Some((now + Duration::hours(50)).timestamp()));
+        assert_eq!((s.promised_delivery_at, s.expected_delivery_at), (None, None), "estimates start empty");
+        let w = store.shipment(waiting).await.unwrap().unwrap();
+        assert_eq!((w.picked_up_at, w.delivered_at), (None, None), "not picked up yet");
+    }
+});

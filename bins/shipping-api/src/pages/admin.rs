@@ -12,10 +12,12 @@ fn percent(p: Option<f64>) -> String {
 }
 
 pub async fn dashboard(State(state): State<AppState>, admin: Admin) -> PageResult {
-    let c = state.store.dashboard_counts().await?;
-    let recent = state.store.recent_tracking_events(20).await?;
-    let couriers =
-        state.store.courier_performance(Utc::now() - Duration::days(30), state.settings.admin.on_time_days).await?;
+    // Three independent reads on three pooled connections, at once.
+    let (c, recent, couriers) = tokio::try_join!(
+        state.store.dashboard_counts(),
+        state.store.recent_tracking_events(20),
+        state.store.courier_performance(Utc::now() - Duration::days(30), state.settings.admin.on_time_days),
+    )?;
     // Each counter links to the list that explains it.
     let tiles = [
         ("pending_syncs", "Pending syncs", c.pending_syncs, "/admin/shipments?status=pending_sync"),

@@ -67,91 +67,99 @@ async fn count_where(app: &TestApp, states: &[&str]) -> i64 {
     i64::try_from(n).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn admin_pages_sign_in_dashboard_bulk_labels_detail_and_dead_jobs() {
-    let app = TestApp::on(Backend::Sqlite).start().await;
-    let handler = worker(&app, false);
-    let mut ids = Vec::new();
-    for i in 0..20 {
-        ids.push(ingest(&app, &format!("BR-{i:03}"), "560038").await);
-    }
-    drain(&app, &handler).await; // synced only: with auto_ship off, the operator books them
-    let pending = ingest(&app, "BR-PENDING", "560038").await; // one still waiting for its sync
-    app.state
-        .store
-        .record_dead_job(&Job::SchedulePickup(ShipmentJobV1 { shipment_id: ids[0], courier_id: None }), 5, "boom <b>")
-        .await
-        .unwrap();
+// On both backends: the dashboard's counters are SQL that differs between them.
+crate::on_both_backends!(
+    admin_pages_sign_in_dashboard_bulk_labels_detail_and_dead_jobs,
+    |backend: Backend| async move {
+        let app = TestApp::on(backend).start().await;
+        let handler = worker(&app, false);
+        let mut ids = Vec::new();
+        for i in 0..20 {
+            ids.push(ingest(&app, &format!("BR-{i:03}"), "560038").await);
+        }
+        drain(&app, &handler).await; // synced only: with auto_ship off, the operator books them
+        let pending = ingest(&app, "BR-PENDING", "560038").await; // one still waiting for its sync
+        app.state
+            .store
+            .record_dead_job(
+                &Job::SchedulePickup(ShipmentJobV1 { shipment_id: ids[0], courier_id: None }),
+                5,
+                "boom <b>",
+            )
+            .await
+            .unwrap();
 
-    let b = Browser::start(1280, 900).await;
-    sign_in(&b, &app).await;
-    b.check_page("dashboard").await;
-    let shown = b
+        let prefix = if backend == Backend::Postgres { "postgres-" } else { "" };
+        let b = Browser::start(1280, 900).await.with_artifact_prefix(prefix);
+        sign_in(&b, &app).await;
+        b.check_page("dashboard").await;
+        let shown = b
         .execute(
             "const o = {}; document.querySelectorAll('[data-count]').forEach(e => o[e.dataset.count] = Number(e.textContent)); return o;",
             json!([]),
         )
         .await;
-    let db = app.state.store.db();
-    let expected = json!({
-        "pending_syncs": count_where(&app, &["pending_sync"]).await,
-        "active_shipments": count_where(&app, shipping_store::dashboard::ACTIVE_STATES).await,
-        "failed_syncs": count_where(&app, &["sync_failed"]).await,
-        "ndr_waiting": count_where(&app, &["ndr"]).await,
-        "rto_in_progress": count_where(&app, shipping_store::dashboard::RTO_STATES).await,
-        "dead_jobs": dead_job::Entity::find().filter(dead_job::Column::ReplayedAt.is_null()).count(db).await.unwrap(),
-        "outbox_backlog": outbox::Entity::find().filter(outbox::Column::DispatchedAt.is_null()).count(db).await.unwrap(),
-    });
-    assert_eq!(shown, expected, "the dashboard shows what the database holds");
-    assert_eq!(expected["pending_syncs"], 1);
-    assert_eq!(expected["active_shipments"], 20);
-    assert_eq!(expected["dead_jobs"], 1);
+        let db = app.state.store.db();
+        let expected = json!({
+            "pending_syncs": count_where(&app, &["pending_sync"]).await,
+            "active_shipments": count_where(&app, shipping_store::dashboard::ACTIVE_STATES).await,
+            "failed_syncs": count_where(&app, &["sync_failed"]).await,
+            "ndr_waiting": count_where(&app, &["ndr"]).await,
+            "rto_in_progress": count_where(&app, shipping_store::dashboard::RTO_STATES).await,
+            "dead_jobs": dead_job::Entity::find().filter(dead_job::Column::ReplayedAt.is_null()).count(db).await.unwrap(),
+            "outbox_backlog": outbox::Entity::find().filter(outbox::Column::DispatchedAt.is_null()).count(db).await.unwrap(),
+        });
+        assert_eq!(shown, expected, "the dashboard shows what the database holds");
+        assert_eq!(expected["pending_syncs"], 1);
+        assert_eq!(expected["active_shipments"], 20);
+        assert_eq!(expected["dead_jobs"], 1);
 
-    // Bulk: create the shipments (courier + AWB) for every synced one, then their labels.
-    bulk(&b, &app, &handler, "synced", "assign-awb", "bulk-create").await;
-    bulk(&b, &app, &handler, "awb_assigned", "label", "bulk-labels").await;
-    let sid = b.cookie("sid").await.expect("the session cookie");
-    let pdf_href = b.execute("return document.getElementById('labels-pdf').getAttribute('href');", json!([])).await;
-    let zip_href = b.execute("return document.getElementById('labels-zip').getAttribute('href');", json!([])).await;
-    let get = |href: Value| {
-        let url = app.url(href.as_str().unwrap());
-        let sid = sid.clone();
-        async move {
-            let r = reqwest::Client::new().get(url).header("cookie", format!("sid={sid}")).send().await.unwrap();
-            assert_eq!(r.status(), 200);
-            r.bytes().await.unwrap().to_vec()
-        }
-    };
-    let pdf = get(pdf_href).await;
-    assert_eq!(lopdf::Document::load_mem(&pdf).unwrap().get_pages().len(), 20, "one merged PDF, 20 pages");
-    let zip = zip::ZipArchive::new(std::io::Cursor::new(get(zip_href).await)).unwrap();
-    assert_eq!(zip.len(), 20, "a ZIP with 20 labels");
-    assert!(zip.file_names().map(Result::unwrap).all(|n| n.starts_with("label-") && n.ends_with(".pdf")));
+        // Bulk: create the shipments (courier + AWB) for every synced one, then their labels.
+        bulk(&b, &app, &handler, "synced", "assign-awb", "bulk-create").await;
+        bulk(&b, &app, &handler, "awb_assigned", "label", "bulk-labels").await;
+        let sid = b.cookie("sid").await.expect("the session cookie");
+        let pdf_href = b.execute("return document.getElementById('labels-pdf').getAttribute('href');", json!([])).await;
+        let zip_href = b.execute("return document.getElementById('labels-zip').getAttribute('href');", json!([])).await;
+        let get = |href: Value| {
+            let url = app.url(href.as_str().unwrap());
+            let sid = sid.clone();
+            async move {
+                let r = reqwest::Client::new().get(url).header("cookie", format!("sid={sid}")).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                r.bytes().await.unwrap().to_vec()
+            }
+        };
+        let pdf = get(pdf_href).await;
+        assert_eq!(lopdf::Document::load_mem(&pdf).unwrap().get_pages().len(), 20, "one merged PDF, 20 pages");
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(get(zip_href).await)).unwrap();
+        assert_eq!(zip.len(), 20, "a ZIP with 20 labels");
+        assert!(zip.file_names().map(Result::unwrap).all(|n| n.starts_with("label-") && n.ends_with(".pdf")));
 
-    // Detail of a booked shipment and of one waiting for its sync.
-    b.goto(&app.url(&format!("/admin/shipments/{}", ids[3]))).await;
-    b.check_page("shipment-detail").await;
-    assert!(b.text("main").await.contains("Download label"));
-    b.goto(&app.url(&format!("/admin/shipments/{pending}"))).await;
-    b.check_page("shipment-detail-pending").await;
+        // Detail of a booked shipment and of one waiting for its sync.
+        b.goto(&app.url(&format!("/admin/shipments/{}", ids[3]))).await;
+        b.check_page("shipment-detail").await;
+        assert!(b.text("main").await.contains("Download label"));
+        b.goto(&app.url(&format!("/admin/shipments/{pending}"))).await;
+        b.check_page("shipment-detail-pending").await;
 
-    // Dead jobs: listed with the error (escaped), replayed.
-    b.goto(&app.url("/admin/dead-jobs")).await;
-    b.check_page("dead-jobs").await;
-    assert!(b.text("main").await.contains("boom <b>"));
-    b.click("button[name=one]").await;
-    b.wait_for(
-        "the replay",
-        "return document.body.textContent.includes('1 job(s) put back');",
-        Duration::from_secs(10),
-    )
-    .await;
-    b.check_page("dead-jobs-replayed").await;
-    assert!(app.state.store.dead_jobs().await.unwrap().is_empty());
+        // Dead jobs: listed with the error (escaped), replayed.
+        b.goto(&app.url("/admin/dead-jobs")).await;
+        b.check_page("dead-jobs").await;
+        assert!(b.text("main").await.contains("boom <b>"));
+        b.click("button[name=one]").await;
+        b.wait_for(
+            "the replay",
+            "return document.body.textContent.includes('1 job(s) put back');",
+            Duration::from_secs(10),
+        )
+        .await;
+        b.check_page("dead-jobs-replayed").await;
+        assert!(app.state.store.dead_jobs().await.unwrap().is_empty());
 
-    b.quit().await;
-    app.cleanup().await;
-}
+        b.quit().await;
+        app.cleanup().await;
+    }
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn customer_tracking_page_shows_the_timeline_and_takes_an_ndr_request() {

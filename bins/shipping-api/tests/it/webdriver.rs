@@ -14,6 +14,8 @@ pub struct Browser {
     base: String,
     session: String,
     http: reqwest::Client,
+    /// Put before screenshot names, so runs of one test on two backends keep both.
+    artifact_prefix: String,
 }
 
 impl Drop for Browser {
@@ -77,10 +79,16 @@ impl Browser {
             "goog:chromeOptions": options,
             "goog:loggingPrefs": {"browser": "ALL"},
         }}});
-        let mut browser = Browser { driver, base, session: String::new(), http };
+        let mut browser = Browser { driver, base, session: String::new(), http, artifact_prefix: String::new() };
         let v = browser.call(reqwest::Method::POST, "/session", Some(caps)).await;
         browser.session = v["sessionId"].as_str().expect("a session id").to_owned();
         browser
+    }
+
+    /// Screenshots are saved as `<prefix><name>.png`.
+    pub fn with_artifact_prefix(mut self, prefix: &str) -> Browser {
+        self.artifact_prefix = prefix.to_owned();
+        self
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -166,11 +174,11 @@ impl Browser {
         all.as_array()?.iter().find(|c| c["name"] == name).and_then(|c| c["value"].as_str()).map(str::to_owned)
     }
 
-    /// Saves a PNG of the viewport as `target/browser-artifacts/<name>.png`.
+    /// Saves a PNG of the viewport as `target/browser-artifacts/<prefix><name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let v = self.session_call(reqwest::Method::GET, "/screenshot", None).await;
         let png = decode_base64(v.as_str().unwrap());
-        std::fs::write(artifacts_dir().join(format!("{name}.png")), png).unwrap();
+        std::fs::write(artifacts_dir().join(format!("{}{name}.png", self.artifact_prefix)), png).unwrap();
     }
 
     /// The browser console since the last call.
