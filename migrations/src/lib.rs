@@ -8,6 +8,7 @@ mod m20261128_000002_dead_jobs;
 mod m20261128_000003_admin_sessions;
 mod m20261129_000004_shipment_milestones;
 mod m20261129_000005_dashboard_indexes;
+mod m20261129_000006_queue_depths;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_admin_sessions::Migration),
             Box::new(m20261129_000004_shipment_milestones::Migration),
             Box::new(m20261129_000005_dashboard_indexes::Migration),
+            Box::new(m20261129_000006_queue_depths::Migration),
         ]
     }
 }

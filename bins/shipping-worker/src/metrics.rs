@@ -100,10 +100,16 @@ pub fn record_dead(job: &Job) {
 pub async fn refresh_gauges(store: &Store, queues: &Queues) {
     match queues.depth().await {
         Ok(depths) => {
-            for d in depths {
+            for d in &depths {
                 let queue = priority_name(d.priority);
                 metrics::gauge!("queue_depth", "queue" => queue, "state" => "ready").set(d.ready as f64);
                 metrics::gauge!("queue_depth", "queue" => queue, "state" => "scheduled").set(d.scheduled as f64);
+            }
+            // For the admin dashboard, which does not talk to the queue itself.
+            let reading: Vec<(&str, u64, u64)> =
+                depths.iter().map(|d| (priority_name(d.priority), d.ready, d.scheduled)).collect();
+            if let Err(e) = store.record_queue_depths(&reading, shipping_store::now()).await {
+                tracing::warn!(error = %e, "could not keep the queue depth for the dashboard");
             }
         }
         Err(e) => tracing::warn!(error = %e, "queue depth unavailable"),

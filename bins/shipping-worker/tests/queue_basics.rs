@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod queue_support;
+mod store_support;
 
 use queue_support::{Backend, Recorder, eventually, order, start, with_env};
 use shipping_store::jobs::{Job, Priority, ShipmentBatchV1, ShipmentJobV1};
@@ -114,4 +115,29 @@ async fn redis_finished_jobs_are_vacuumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_finished_jobs_are_vacuumed() {
     finished_jobs_are_vacuumed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gauges_keep_the_queue_depth_for_the_dashboard() {
+    with_env(Backend::Redis, "depths", |env| async move {
+        let queues = env.queues().await;
+        let (store, _, schema) = store_support::fresh_store(store_support::Backend::Postgres).await;
+        let kept = || async {
+            let rows = store.queue_depths().await.unwrap();
+            rows.into_iter().map(|d| (d.queue, d.ready, d.scheduled)).collect::<Vec<_>>()
+        };
+        assert!(kept().await.is_empty(), "nothing read yet");
+        queues.push_all(&[order(1), order(2)]).await.unwrap();
+        queues.push_after(&order(3), Duration::from_secs(60)).await.unwrap();
+        shipping_worker::metrics::refresh_gauges(&store, &queues).await;
+        let high = |ready, scheduled| ("high".to_owned(), ready, scheduled);
+        let idle = |q: &str| (q.to_owned(), 0, 0);
+        assert_eq!(kept().await, [high(2, 1), idle("low"), idle("medium")]);
+        // The next reading replaces it.
+        queues.push(&order(4)).await.unwrap();
+        shipping_worker::metrics::refresh_gauges(&store, &queues).await;
+        assert_eq!(kept().await, [high(3, 1), idle("low"), idle("medium")]);
+        store_support::drop_schema(&store, schema).await;
+    })
+    .await;
 }

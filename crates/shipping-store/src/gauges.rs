@@ -1,7 +1,7 @@
 //! Numbers the worker publishes as gauges (dead jobs, tracking freshness). Cheap aggregate
 //! queries: they run every few seconds in every worker replica.
 
-use crate::entities::{dead_job, shipment};
+use crate::entities::{dead_job, queue_depth, shipment};
 use crate::{Result, Store};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -18,6 +18,41 @@ pub struct TrackingFreshness {
 }
 
 impl Store {
+    /// Keeps a worker's reading of the queues (`(queue, ready, scheduled)`), replacing the
+    /// previous one of each queue. Every replica writes the same shared numbers; the last wins.
+    pub async fn record_queue_depths(&self, depths: &[(&str, u64, u64)], at: DateTime<Utc>) -> Result<()> {
+        use sea_orm::ActiveValue::Set;
+        use sea_orm::sea_query::OnConflict;
+        if depths.is_empty() {
+            return Ok(());
+        }
+        let rows = depths.iter().map(|(queue, ready, scheduled)| queue_depth::ActiveModel {
+            queue: Set((*queue).to_owned()),
+            ready: Set(i64::try_from(*ready).unwrap_or(i64::MAX)),
+            scheduled: Set(i64::try_from(*scheduled).unwrap_or(i64::MAX)),
+            measured_at: Set(at),
+        });
+        queue_depth::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(queue_depth::Column::Queue)
+                    .update_columns([
+                        queue_depth::Column::Ready,
+                        queue_depth::Column::Scheduled,
+                        queue_depth::Column::MeasuredAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// The latest reading of each queue, by queue name.
+    pub async fn queue_depths(&self) -> Result<Vec<queue_depth::Model>> {
+        use sea_orm::QueryOrder;
+        Ok(queue_depth::Entity::find().order_by_asc(queue_depth::Column::Queue).all(self.db()).await?)
+    }
+
     /// Dead jobs not replayed yet.
     pub async fn dead_job_count(&self) -> Result<u64> {
         Ok(dead_job::Entity::find().filter(dead_job::Column::ReplayedAt.is_null()).count(self.db()).await?)

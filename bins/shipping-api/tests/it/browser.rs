@@ -90,6 +90,9 @@ crate::on_both_backends!(
             .unwrap();
 
         let prefix = if backend == Backend::Postgres { "postgres-" } else { "" };
+        // A worker's reading of the queues, as its gauges keep it.
+        let reading = [("high", 3, 1), ("low", 0, 0), ("medium", 2, 0)];
+        app.state.store.record_queue_depths(&reading, chrono::Utc::now()).await.unwrap();
         let b = Browser::start(1280, 900).await.with_artifact_prefix(prefix);
         sign_in(&b, &app).await;
         b.check_page("dashboard").await;
@@ -107,12 +110,15 @@ crate::on_both_backends!(
             "ndr_waiting": count_where(&app, &["ndr"]).await,
             "rto_in_progress": count_where(&app, shipping_store::dashboard::RTO_STATES).await,
             "dead_jobs": dead_job::Entity::find().filter(dead_job::Column::ReplayedAt.is_null()).count(db).await.unwrap(),
+            "queued_jobs": app.state.store.queue_depths().await.unwrap().iter().map(|q| q.ready + q.scheduled).sum::<i64>(),
             "outbox_backlog": outbox::Entity::find().filter(outbox::Column::DispatchedAt.is_null()).count(db).await.unwrap(),
         });
         assert_eq!(shown, expected, "the dashboard shows what the database holds");
         assert_eq!(expected["pending_syncs"], 1);
         assert_eq!(expected["active_shipments"], 20);
         assert_eq!(expected["dead_jobs"], 1);
+        assert_eq!(expected["queued_jobs"], 6);
+        assert!(b.text("#queue-note").await.contains("high 3 ready, 1 later"));
 
         // Bulk: create the shipments (courier + AWB) for every synced one, then their labels.
         bulk(&b, &app, &handler, "synced", "assign-awb", "bulk-create").await;

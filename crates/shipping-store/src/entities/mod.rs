@@ -9,6 +9,7 @@ pub mod notification;
 pub mod order;
 pub mod order_item;
 pub mod outbox;
+pub mod queue_depth;
 pub mod rate_cache;
 pub mod return_request;
 pub mod shipment;
