@@ -3,6 +3,7 @@
 use crate::entities::dead_job;
 use crate::jobs::Job;
 use crate::{Result, Store, StoreError, now};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -35,6 +36,31 @@ impl Store {
             .order_by_desc(dead_job::Column::Id)
             .all(self.db())
             .await?)
+    }
+
+    /// Which of `ids` have a `kind` job that died since `since` and was not replayed: the
+    /// failures a bulk action's progress reports.
+    pub async fn shipments_with_dead_jobs(&self, kind: &str, ids: &[i64], since: DateTime<Utc>) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = dead_job::Entity::find()
+            .filter(dead_job::Column::Kind.eq(kind))
+            .filter(dead_job::Column::ReplayedAt.is_null())
+            .all(self.db())
+            .await?;
+        // The time is compared here: SQLite compares stored and bound times as text, and their
+        // formats differ. Dead jobs not replayed are few.
+        let mut dead: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.created_at >= since)
+            .filter_map(|r| Job::from_payload(&r.payload).ok())
+            .flat_map(|job| job.shipment_ids())
+            .filter(|id| ids.contains(id))
+            .collect();
+        dead.sort_unstable();
+        dead.dedup();
+        Ok(dead)
     }
 
     /// Puts a dead job back through the outbox (once: a replayed row is not replayed again).

@@ -122,6 +122,22 @@ impl Job {
         }
     }
 
+    /// The shipments the job works on (none for jobs about something else).
+    pub fn shipment_ids(&self) -> Vec<i64> {
+        match self {
+            Job::SyncOrder(j) => vec![j.shipment_id],
+            Job::AssignAwb(j) | Job::GenerateLabel(j) | Job::SchedulePickup(j) | Job::CancelShipment(j) => {
+                vec![j.shipment_id]
+            }
+            Job::GenerateManifest(b) | Job::RefreshTracking(b) => b.shipment_ids.clone(),
+            Job::ApplyWebhook(_)
+            | Job::NdrAction(_)
+            | Job::CreateReturn(_)
+            | Job::SendNotification(_)
+            | Job::Cron(_) => vec![],
+        }
+    }
+
     pub fn priority(&self) -> Priority {
         match self {
             Job::SyncOrder(_) | Job::ApplyWebhook(_) | Job::CancelShipment(_) | Job::NdrAction(_) => Priority::High,

@@ -150,7 +150,8 @@ pub struct BulkStatus {
     pub items: Vec<ItemStatus>,
 }
 
-/// `GET /admin/bulk/status.json`: how many of the shipments show the action's effect yet.
+/// `GET /admin/bulk/status.json`: how many of the shipments show the action's effect yet, and
+/// how many failed (their job died, or the shipment was cancelled meanwhile).
 pub async fn status(
     State(state): State<AppState>,
     _admin: Admin,
@@ -165,6 +166,9 @@ pub async fn status(
         HashSet::new()
     };
     let since: DateTime<Utc> = DateTime::from_timestamp(q.since.unwrap_or_default(), 0).unwrap_or_default();
+    // A job that died (retries exhausted or a permanent error) is a failure, whatever the state.
+    let dead: HashSet<i64> =
+        state.store.shipments_with_dead_jobs(action.job_kind(), &ids, since).await?.into_iter().collect();
     let items: Vec<ItemStatus> = shipments
         .iter()
         .map(|s| {
@@ -180,6 +184,7 @@ pub async fn status(
                 Action::Cancel => (st == "cancelled", false),
                 _ => (false, false),
             };
+            let failed = failed || (!done && dead.contains(&s.id));
             ItemStatus { id: s.id, state: s.state.clone(), done, failed }
         })
         .collect();

@@ -124,6 +124,21 @@ impl Action {
         }
     }
 
+    /// The kind of job the action promises (a bulk action's dead jobs are of this kind).
+    pub fn job_kind(self) -> &'static str {
+        match self {
+            Action::Sync => "sync_order",
+            Action::AssignAwb => "assign_awb",
+            Action::Label => "generate_label",
+            Action::Pickup => "schedule_pickup",
+            Action::Manifest => "generate_manifest",
+            Action::Cancel => "cancel_shipment",
+            Action::RefreshTracking => "refresh_tracking",
+            Action::Return => "create_return",
+            Action::NdrAction => "ndr_action",
+        }
+    }
+
     pub(crate) fn parse(s: &str) -> ApiResult<Action> {
         Action::ALL
             .into_iter()
@@ -314,6 +329,7 @@ pub(crate) async fn perform(
             return Ok(Accepted { shipment_id, action: action.path(), job: "ndr_action", new: true });
         }
     };
+    debug_assert_eq!(job.kind(), action.job_kind(), "Action::job_kind names the job perform promises");
     if action != Action::AssignAwb && body.courier_id.is_some() {
         return Err(ApiError::field("courier_id", "only goes with assign-awb"));
     }

@@ -217,3 +217,38 @@ on_both_backends!(customer_ndr_form_needs_its_token, |backend: Backend| async mo
     assert_eq!(app.get_public("/track/not-a-real-token-0000000000000000000000").await.status(), 404);
     app.cleanup().await;
 });
+
+on_both_backends!(bulk_progress_counts_a_dead_job_as_failed, |backend: Backend| async move {
+    use shipping_store::jobs::{Job, SyncOrderV1};
+    let app = TestApp::start(backend).await;
+    let mut shipments = Vec::new();
+    for id in ["ORD-BP-1", "ORD-BP-2"] {
+        let body: Value = app.post("/v1/orders", &order(id)).await.json().await.unwrap();
+        shipments.push((body["order_id"].as_i64().unwrap(), body["shipment_id"].as_i64().unwrap()));
+    }
+    let sid = sign_in(&app, ADMIN_PASSWORD).await.1.expect("signed in");
+    let started = chrono::Utc::now().timestamp() - 5;
+    let (order_id, dead) = shipments[0];
+    let job = Job::SyncOrder(SyncOrderV1 { order_id, shipment_id: dead });
+    app.state.store.record_dead_job(&job, 6, "Shiprocket said no").await.unwrap();
+    let ids = format!("{},{}", shipments[0].1, shipments[1].1);
+    let status = |since: i64| {
+        let path = format!("/admin/bulk/status.json?action=sync&ids={ids}&since={since}");
+        let app = &app;
+        let sid = sid.clone();
+        async move { admin_get(app, &sid, &path).await.json::<Value>().await.unwrap() }
+    };
+    let s = status(started).await;
+    assert_eq!((s["total"].as_u64(), s["done"].as_u64(), s["failed"].as_u64()), (Some(2), Some(0), Some(1)), "{s}");
+    let failed: Vec<i64> = s["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["failed"] == true)
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(failed, [dead]);
+    // A job that died before this bulk action started is not this action's failure.
+    assert_eq!(status(chrono::Utc::now().timestamp() + 5).await["failed"], 0);
+    app.cleanup().await;
+});
