@@ -20,42 +20,6 @@ use std::time::{Duration, Instant};
 const ORDERS: usize = 500;
 const CONCURRENCY: usize = 8;
 
-fn worker_toml(db: &shipping_store::StoreConfig, sim: &Simulator, prefix: &str, outbox: &std::path::Path) -> String {
-    format!(
-        r#"
-[database]
-url = "{url}"
-schema = "{schema}"
-[shiprocket]
-base_url = "{sim}"
-email = "api-user@example-store.in"
-password = "sim"
-requests_per_second = 10000
-token_redis_url = "redis://127.0.0.1:6379"
-token_key_prefix = "{prefix}"
-[worker]
-auto_ship = false
-metrics_listen = "127.0.0.1:0"
-relay_interval_ms = 50
-[mail]
-dir = "{outbox}"
-[queue]
-poll_interval_ms = 20
-shutdown_timeout_secs = 5
-[queue.concurrency]
-high = {CONCURRENCY}
-[queue.backend]
-kind = "redis"
-url = "redis://127.0.0.1:6379"
-namespace_prefix = "{prefix}"
-"#,
-        url = db.url,
-        schema = db.schema.clone().unwrap_or_default(),
-        sim = sim.base_url(),
-        outbox = outbox.display(),
-    )
-}
-
 /// Orders synced per second with `workers` worker processes.
 async fn synced_per_second(workers: usize) -> f64 {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
@@ -63,7 +27,10 @@ async fn synced_per_second(workers: usize) -> f64 {
     let prefix = format!("bench:fleet:{}:{workers}:", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("worker.toml");
-    std::fs::write(&config, worker_toml(&store_config, &sim, &prefix, &dir.path().join("outbox"))).unwrap();
+    let queue = format!("poll_interval_ms = 20\nshutdown_timeout_secs = 5\n[queue.concurrency]\nhigh = {CONCURRENCY}");
+    let outbox = dir.path().join("outbox");
+    let toml = store_support::worker_toml(&store_config, &sim.base_url(), &prefix, &outbox, 10_000, 50, &queue);
+    std::fs::write(&config, toml).unwrap();
     let mut children: Vec<Child> = (0..workers)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_shipping-worker"))

@@ -66,53 +66,6 @@ impl Fleet {
     }
 }
 
-/// A worker configuration for this test: its schema, its Redis prefix (queues and the shared
-/// Shiprocket token), the simulator, short queue timings.
-fn worker_toml(database: &shipping_store::StoreConfig, sim: &Simulator, prefix: &str, outbox: &Path) -> String {
-    format!(
-        r#"
-[database]
-url = "{url}"
-schema = "{schema}"
-max_connections = 8
-
-[shiprocket]
-base_url = "{sim}"
-email = "api-user@example-store.in"
-password = "sim"
-requests_per_second = 500
-token_redis_url = "redis://127.0.0.1:6379"
-token_key_prefix = "{prefix}"
-
-[worker]
-auto_ship = false
-metrics_listen = "127.0.0.1:0"
-relay_interval_ms = 100
-
-[mail]
-dir = "{outbox}"
-
-[queue]
-poll_interval_ms = 50
-heartbeat_interval_secs = 1
-missed_heartbeats = 2
-max_attempts = 30
-base_backoff_ms = 100
-max_backoff_secs = 2
-shutdown_timeout_secs = 5
-
-[queue.backend]
-kind = "redis"
-url = "redis://127.0.0.1:6379"
-namespace_prefix = "{prefix}"
-"#,
-        url = database.url,
-        schema = database.schema.clone().unwrap_or_default(),
-        sim = sim.base_url(),
-        outbox = outbox.display(),
-    )
-}
-
 async fn synced(db: &sea_orm::DatabaseConnection) -> u64 {
     shipment::Entity::find().filter(shipment::Column::SyncStatus.eq("synced")).count(db).await.unwrap()
 }
@@ -143,7 +96,19 @@ async fn chaos_run(mode: DuplicateOrderMode) {
     let prefix = format!("test:{}:", unique("fleet"));
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("worker.toml");
-    std::fs::write(&config, worker_toml(&store_config, &sim, &prefix, &dir.path().join("outbox"))).unwrap();
+    // Short queue timings: a killed worker's jobs come back within seconds.
+    let queue = "poll_interval_ms = 50\nheartbeat_interval_secs = 1\nmissed_heartbeats = 2\nmax_attempts = 30\n\
+                 base_backoff_ms = 100\nmax_backoff_secs = 2\nshutdown_timeout_secs = 5";
+    let toml = store_support::worker_toml(
+        &store_config,
+        &sim.base_url(),
+        &prefix,
+        &dir.path().join("outbox"),
+        500,
+        100,
+        queue,
+    );
+    std::fs::write(&config, toml).unwrap();
     let mut fleet = Fleet::start(3, &config, dir.path().to_owned());
 
     for i in 0..ORDERS {

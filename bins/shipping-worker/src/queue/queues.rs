@@ -491,17 +491,20 @@ impl Queues {
         for generation in 0u32.. {
             let worker_name = format!("{name}-{generation}");
             let started = std::time::Instant::now();
+            // The same worker on either storage: a macro, because a generic function would have
+            // to repeat `run_worker`'s bounds for each storage type.
+            macro_rules! worker_on {
+                ($storages:expr) => {{
+                    let worker = WorkerBuilder::new(worker_name.clone())
+                        .backend($storages[index(priority)].clone().poll_with_interval(cfg.poll_interval()))
+                        .concurrency(cfg.concurrency.of(priority))
+                        .build(service(exec.clone()));
+                    until_stopped(run_worker(worker, stopped(stop.clone())), cfg.shutdown_timeout(), stop.clone()).await
+                }};
+            }
             let exit = match &self.inner.store {
-                Store::Redis { storages, .. } => {
-                    let storage = storages[index(priority)].clone();
-                    run_redis_worker(storage, worker_name.clone(), cfg.clone(), priority, exec.clone(), stop.clone())
-                        .await
-                }
-                Store::Sqlite { storages, .. } => {
-                    let storage = storages[index(priority)].clone();
-                    run_sqlite_worker(storage, worker_name.clone(), cfg.clone(), priority, exec.clone(), stop.clone())
-                        .await
-                }
+                Store::Redis { storages, .. } => worker_on!(storages),
+                Store::Sqlite { storages, .. } => worker_on!(storages),
             };
             // apalis only recovers a worker's in-flight jobs through its heartbeat entry, which a
             // clean close removes: whatever is still held (cancelled at the timeout, a fetch cut
@@ -669,36 +672,6 @@ redis.call("del", KEYS[1])
 redis.call("zrem", KEYS[4], ARGV[1])
 return #ids
 "#;
-
-fn run_redis_worker(
-    storage: RedisStorage<Value>,
-    name: String,
-    cfg: QueueConfig,
-    priority: Priority,
-    exec: Arc<Executor>,
-    stop: watch::Receiver<bool>,
-) -> BoxFuture<'static, Exit> {
-    let worker = WorkerBuilder::new(name)
-        .backend(storage.poll_with_interval(cfg.poll_interval()))
-        .concurrency(cfg.concurrency.of(priority))
-        .build(service(exec));
-    until_stopped(run_worker(worker, stopped(stop.clone())), cfg.shutdown_timeout(), stop)
-}
-
-fn run_sqlite_worker(
-    storage: SqliteStorage<Value>,
-    name: String,
-    cfg: QueueConfig,
-    priority: Priority,
-    exec: Arc<Executor>,
-    stop: watch::Receiver<bool>,
-) -> BoxFuture<'static, Exit> {
-    let worker = WorkerBuilder::new(name)
-        .backend(storage.poll_with_interval(cfg.poll_interval()))
-        .concurrency(cfg.concurrency.of(priority))
-        .build(service(exec));
-    until_stopped(run_worker(worker, stopped(stop.clone())), cfg.shutdown_timeout(), stop)
-}
 
 /// The task function: every task goes through the [`Executor`].
 fn service(exec: Arc<Executor>) -> impl FnMut(Value) -> BoxFuture<'static, Result<(), BoxDynError>> + Clone {

@@ -91,3 +91,53 @@ pub async fn ingest(store: &Store, id: &str, pincode: &str, cod: bool) -> i64 {
         other => panic!("{other:?}"),
     }
 }
+
+/// A `shipping-worker` configuration file for tests and benches that run the real binary: its
+/// store, the simulator at `sim_url`, a Redis prefix of its own (queues and the shared Shiprocket
+/// token), mails as files under `outbox`, and no mail server. `queue` is the body of the
+/// `[queue]` table and may add `[queue.*]` tables after it (the timings each caller wants).
+pub fn worker_toml(
+    database: &StoreConfig,
+    sim_url: &str,
+    prefix: &str,
+    outbox: &std::path::Path,
+    requests_per_second: u32,
+    relay_interval_ms: u64,
+    queue: &str,
+) -> String {
+    format!(
+        r#"
+[database]
+url = "{url}"
+schema = "{schema}"
+max_connections = 8
+
+[shiprocket]
+base_url = "{sim_url}"
+email = "api-user@example-store.in"
+password = "sim"
+requests_per_second = {requests_per_second}
+token_redis_url = "redis://127.0.0.1:6379"
+token_key_prefix = "{prefix}"
+
+[worker]
+auto_ship = false
+metrics_listen = "127.0.0.1:0"
+relay_interval_ms = {relay_interval_ms}
+
+[mail]
+dir = "{outbox}"
+
+[queue.backend]
+kind = "redis"
+url = "redis://127.0.0.1:6379"
+namespace_prefix = "{prefix}"
+
+[queue]
+{queue}
+"#,
+        url = database.url,
+        schema = database.schema.clone().unwrap_or_default(),
+        outbox = outbox.display(),
+    )
+}
