@@ -167,54 +167,64 @@ crate::on_both_backends!(
     }
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn customer_tracking_page_shows_the_timeline_and_takes_an_ndr_request() {
-    let app = TestApp::on(Backend::Sqlite).start().await;
-    app.sim.set_webhook_url(Some(app.url("/webhooks/courier-updates")));
-    let handler = worker(&app, true);
-    let delivered = ingest(&app, "TR-DELIVER", "560038").await;
-    drain(&app, &handler).await;
-    let b = Browser::start(375, 812).await; // a phone
-    advance_until(&app, &handler, delivered, "delivered").await;
-    let s = app.state.store.shipment(delivered).await.unwrap().unwrap();
-    b.goto(&app.url(&format!("/track/{}", s.tracking_token))).await;
-    b.check_page("tracking-delivered").await;
-    let events = app.state.store.tracking_events(delivered).await.unwrap();
-    assert!(events.len() >= 4, "picked up, in transit, out for delivery, delivered: {}", events.len());
-    assert_eq!(b.find_all("#timeline li").await.len(), events.len(), "the full timeline");
-    assert_eq!(b.text("#status").await, "Delivered");
-    let width = b.execute("return [document.documentElement.scrollWidth, window.innerWidth];", json!([])).await;
-    assert_eq!(width, json!([375, 375]), "fits a 375 px screen without scrolling sideways");
-    let text = b.text("body").await;
-    assert!(text.contains(s.awb.as_deref().unwrap()) && !text.contains("Asha") && !text.contains("MG Road"));
+crate::on_both_backends!(
+    customer_tracking_page_shows_the_timeline_and_takes_an_ndr_request,
+    |backend: Backend| async move {
+        let app = TestApp::on(backend).start().await;
+        let prefix = if backend == Backend::Postgres { "postgres-" } else { "" };
+        app.sim.set_webhook_url(Some(app.url("/webhooks/courier-updates")));
+        let handler = worker(&app, true);
+        let delivered = ingest(&app, "TR-DELIVER", "560038").await;
+        drain(&app, &handler).await;
+        let b = Browser::start(375, 812).await.with_artifact_prefix(prefix); // a phone
+        advance_until(&app, &handler, delivered, "delivered").await;
+        let s = app.state.store.shipment(delivered).await.unwrap().unwrap();
+        b.goto(&app.url(&format!("/track/{}", s.tracking_token))).await;
+        b.check_page("tracking-delivered").await;
+        let events = app.state.store.tracking_events(delivered).await.unwrap();
+        assert!(events.len() >= 4, "picked up, in transit, out for delivery, delivered: {}", events.len());
+        assert_eq!(b.find_all("#timeline li").await.len(), events.len(), "the full timeline");
+        assert_eq!(b.text("#status").await, "Delivered");
+        let width = b.execute("return [document.documentElement.scrollWidth, window.innerWidth];", json!([])).await;
+        assert_eq!(width, json!([375, 375]), "fits a 375 px screen without scrolling sideways");
+        let text = b.text("body").await;
+        assert!(text.contains(s.awb.as_deref().unwrap()) && !text.contains("Asha") && !text.contains("MG Road"));
 
-    let missed = ingest(&app, "TR-NDR", "560077").await; // the simulator's NDR pincode
-    drain(&app, &handler).await;
-    advance_until(&app, &handler, missed, "ndr").await;
-    let n = app.state.store.shipment(missed).await.unwrap().unwrap();
-    b.goto(&app.url(&format!("/track/{}", n.tracking_token))).await;
-    b.check_page("tracking-ndr").await;
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
-    b.execute("document.getElementById('date').value = arguments[0]; return true;", json!([tomorrow])).await;
-    b.type_into("#phone", "9876501234").await;
-    b.click("main form button[type=submit]").await;
-    b.wait_for("the thank-you", "return document.body.textContent.includes('Thank you');", Duration::from_secs(10))
-        .await;
-    b.check_page("tracking-ndr-requested").await;
-    let actions = ndr_action::Entity::find()
-        .filter(ndr_action::Column::ShipmentId.eq(missed))
-        .all(app.state.store.db())
-        .await
-        .unwrap();
-    assert_eq!(actions.len(), 1);
-    let a = &actions[0];
-    assert_eq!((a.action.as_str(), a.requested_by.as_str()), ("re-attempt", "customer"));
-    assert_eq!(a.deferred_date.map(|d| d.to_string()), Some(tomorrow));
-    assert_eq!(a.new_phone.as_deref(), Some("9876501234"));
-    assert!(app.jobs().await.iter().any(|j| matches!(j, Job::NdrAction(x) if x.ndr_action_id == a.id)));
-    b.quit().await;
-    app.cleanup().await;
-}
+        let missed = ingest(&app, "TR-NDR", "560077").await; // the simulator's NDR pincode
+        drain(&app, &handler).await;
+        advance_until(&app, &handler, missed, "ndr").await;
+        let n = app.state.store.shipment(missed).await.unwrap().unwrap();
+        b.goto(&app.url(&format!("/track/{}", n.tracking_token))).await;
+        b.check_page("tracking-ndr").await;
+        // The courier's latest delivery estimate, as the webhooks brought it.
+        let eta = n.expected_delivery_at.expect("an estimate from the courier").format("%A, %e %B %Y").to_string();
+        let shown = b.text(".eta").await;
+        assert_eq!(
+            shown.split_whitespace().collect::<Vec<_>>().join(" "),
+            format!("Expected by {}", eta.split_whitespace().collect::<Vec<_>>().join(" "))
+        );
+        let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+        b.execute("document.getElementById('date').value = arguments[0]; return true;", json!([tomorrow])).await;
+        b.type_into("#phone", "9876501234").await;
+        b.click("main form button[type=submit]").await;
+        b.wait_for("the thank-you", "return document.body.textContent.includes('Thank you');", Duration::from_secs(10))
+            .await;
+        b.check_page("tracking-ndr-requested").await;
+        let actions = ndr_action::Entity::find()
+            .filter(ndr_action::Column::ShipmentId.eq(missed))
+            .all(app.state.store.db())
+            .await
+            .unwrap();
+        assert_eq!(actions.len(), 1);
+        let a = &actions[0];
+        assert_eq!((a.action.as_str(), a.requested_by.as_str()), ("re-attempt", "customer"));
+        assert_eq!(a.deferred_date.map(|d| d.to_string()), Some(tomorrow));
+        assert_eq!(a.new_phone.as_deref(), Some("9876501234"));
+        assert!(app.jobs().await.iter().any(|j| matches!(j, Job::NdrAction(x) if x.ndr_action_id == a.id)));
+        b.quit().await;
+        app.cleanup().await;
+    }
+);
 
 /// Moves the simulator's clock in 3-hour steps (its webhooks reach the app over HTTP and the
 /// worker applies them) until the shipment is in `state`.
