@@ -73,23 +73,8 @@ impl Drop for Stack {
 
 /// Deletes this test's keys only: the Redis is shared, never flushed.
 async fn delete_redis_keys(prefix: &str) {
-    let Ok(client) = redis::Client::open(REDIS_URL) else { return };
-    let Ok(mut conn) = client.get_multiplexed_async_connection().await else { return };
-    let keys: Vec<String> =
-        redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap_or_default();
-    if !keys.is_empty() {
-        let _: Result<(), _> = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await;
-    }
-    let listed: Vec<String> = redis::cmd("ZRANGE")
-        .arg("core:apalis:queues:list")
-        .arg(0)
-        .arg(-1)
-        .query_async(&mut conn)
-        .await
-        .unwrap_or_default();
-    let ours: Vec<&String> = listed.iter().filter(|q| q.starts_with(prefix)).collect();
-    if !ours.is_empty() {
-        let _: Result<(), _> = redis::cmd("ZREM").arg("core:apalis:queues:list").arg(ours).query_async(&mut conn).await;
+    if let Err(e) = shipping_worker::queue::remove_namespace(REDIS_URL, prefix).await {
+        eprintln!("could not remove the test's Redis keys under {prefix}: {e:#}");
     }
 }
 

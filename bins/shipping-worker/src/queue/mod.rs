@@ -14,7 +14,8 @@ mod queues;
 pub use config::{AttemptsByClass, Concurrency, QueueBackend, QueueConfig};
 pub use cron::CronSchedule;
 pub use queues::{
-    PRIORITIES, QueueDepth, Queues, priority_name, redis_connection, redis_ready_list, termination_signal,
+    PRIORITIES, QueueDepth, Queues, priority_name, redis_connection, redis_ready_list, remove_namespace,
+    termination_signal,
 };
 
 use shipping_store::jobs::Job;

@@ -155,6 +155,45 @@ pub async fn redis_connection(url: &str) -> Result<ConnectionManager> {
         .context("connecting to the Redis queue")
 }
 
+/// apalis-redis' global index of queue names (every worker registers its queue there).
+const APALIS_QUEUE_INDEX: &str = "core:apalis:queues:list";
+
+/// Deletes every key under `prefix` (queues, tasks, the shared Shiprocket token) and takes its
+/// queues out of apalis' global index; returns how many keys went. For retiring a namespace and
+/// for tests, which each work under a prefix of their own on a shared Redis that is never
+/// flushed. SCAN, not KEYS: it does not block a Redis that others use.
+pub async fn remove_namespace(url: &str, prefix: &str) -> Result<u64> {
+    anyhow::ensure!(!prefix.is_empty(), "refusing to remove every key: the prefix is empty");
+    let mut conn = redis_connection(url).await?;
+    let mut removed = 0;
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await
+            .context("scanning the namespace")?;
+        if !keys.is_empty() {
+            removed += redis::cmd("DEL").arg(&keys).query_async::<u64>(&mut conn).await.context("deleting keys")?;
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let listed: Vec<String> =
+        redis::cmd("ZRANGE").arg(APALIS_QUEUE_INDEX).arg(0).arg(-1).query_async(&mut conn).await?;
+    let ours: Vec<&String> = listed.iter().filter(|q| q.starts_with(prefix)).collect();
+    if !ours.is_empty() {
+        redis::cmd("ZREM").arg(APALIS_QUEUE_INDEX).arg(ours).query_async::<()>(&mut conn).await?;
+    }
+    Ok(removed)
+}
+
 impl Queues {
     /// Connects to the configured backend (creating the SQLite file and tables when needed).
     pub async fn connect(cfg: &QueueConfig) -> Result<Queues> {

@@ -65,37 +65,8 @@ where
 
 /// Deletes this test's keys only: the Redis is shared, never flushed.
 pub async fn delete_keys(prefix: &str) {
-    let client = redis::Client::open(REDIS_URL).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let mut cursor: u64 = 0;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
-        }
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
-    // Registering a worker also adds its queue to this global apalis index.
-    let listed: Vec<String> =
-        redis::cmd("ZRANGE").arg(APALIS_QUEUES).arg(0).arg(-1).query_async(&mut conn).await.unwrap();
-    let ours: Vec<&String> = listed.iter().filter(|q| q.starts_with(prefix)).collect();
-    if !ours.is_empty() {
-        let _: () = redis::cmd("ZREM").arg(APALIS_QUEUES).arg(ours).query_async(&mut conn).await.unwrap();
-    }
+    shipping_worker::queue::remove_namespace(REDIS_URL, prefix).await.unwrap();
 }
-
-const APALIS_QUEUES: &str = "core:apalis:queues:list";
 
 pub async fn count_keys(prefix: &str) -> usize {
     let client = redis::Client::open(REDIS_URL).unwrap();
