@@ -110,32 +110,34 @@ impl ShipmentState {
         }
     }
 
+    /// Every state, in lifecycle order (the NDR one with 0 attempts).
+    pub const ALL: [ShipmentState; 20] = [
+        ShipmentState::PendingSync,
+        ShipmentState::SyncFailed,
+        ShipmentState::Synced,
+        ShipmentState::AwbAssigned,
+        ShipmentState::LabelReady,
+        ShipmentState::PickupScheduled,
+        ShipmentState::PickedUp,
+        ShipmentState::InTransit,
+        ShipmentState::OutForDelivery,
+        ShipmentState::Ndr { attempts: 0 },
+        ShipmentState::Delivered,
+        ShipmentState::Cancelled,
+        ShipmentState::RtoInitiated,
+        ShipmentState::RtoInTransit,
+        ShipmentState::RtoDelivered,
+        ShipmentState::Lost,
+        ShipmentState::Damaged,
+        ShipmentState::ReturnRequested,
+        ShipmentState::ReturnPickedUp,
+        ShipmentState::ReturnDelivered,
+    ];
+
     /// The state [`ShipmentState::name`] gave, back (storage reads it); `ndr_attempts` fills
     /// the NDR count, which the name does not carry.
     pub fn from_name(name: &str, ndr_attempts: u32) -> Option<ShipmentState> {
-        const ALL: [ShipmentState; 20] = [
-            ShipmentState::PendingSync,
-            ShipmentState::SyncFailed,
-            ShipmentState::Synced,
-            ShipmentState::AwbAssigned,
-            ShipmentState::LabelReady,
-            ShipmentState::PickupScheduled,
-            ShipmentState::PickedUp,
-            ShipmentState::InTransit,
-            ShipmentState::OutForDelivery,
-            ShipmentState::Ndr { attempts: 0 },
-            ShipmentState::Delivered,
-            ShipmentState::Cancelled,
-            ShipmentState::RtoInitiated,
-            ShipmentState::RtoInTransit,
-            ShipmentState::RtoDelivered,
-            ShipmentState::Lost,
-            ShipmentState::Damaged,
-            ShipmentState::ReturnRequested,
-            ShipmentState::ReturnPickedUp,
-            ShipmentState::ReturnDelivered,
-        ];
-        ALL.into_iter().find(|s| s.name() == name).map(|s| match s {
+        ShipmentState::ALL.into_iter().find(|s| s.name() == name).map(|s| match s {
             ShipmentState::Ndr { .. } => ShipmentState::Ndr { attempts: ndr_attempts },
             other => other,
         })

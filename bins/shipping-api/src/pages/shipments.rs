@@ -7,31 +7,9 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use shipping_domain::ShipmentState;
 
 const PAGE: u64 = 50;
-
-pub const STATES: &[&str] = &[
-    "pending_sync",
-    "sync_failed",
-    "synced",
-    "awb_assigned",
-    "label_ready",
-    "pickup_scheduled",
-    "picked_up",
-    "in_transit",
-    "out_for_delivery",
-    "ndr",
-    "delivered",
-    "cancelled",
-    "rto_initiated",
-    "rto_in_transit",
-    "rto_delivered",
-    "lost",
-    "damaged",
-    "return_requested",
-    "return_picked_up",
-    "return_delivered",
-];
 
 const SYNC_STATUSES: &[&str] = &["pending", "in_progress", "synced", "failed"];
 
@@ -141,11 +119,12 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
         Ok((_, lf)) => (state.store.list_shipments(&lf).await?, None),
         Err(e) => (vec![], Some(e.public_message())),
     };
+    let state_names = ShipmentState::ALL.map(ShipmentState::name);
     let filters = format!(
         "<form method=\"get\" action=\"/admin/shipments\" class=\"filters\">\
          <div>{status}</div><div>{sync}</div><div>{courier}</div><div>{from}</div><div>{to}</div><div>{search}</div>\
          <div><button type=\"submit\">Filter</button> <a href=\"/admin/shipments\">Clear</a></div></form>",
-        status = select("status", "Status", STATES, clean(&f.status).as_deref()),
+        status = select("status", "Status", &state_names, clean(&f.status).as_deref()),
         sync = select("sync_status", "Sync status", SYNC_STATUSES, clean(&f.sync_status).as_deref()),
         courier = input("courier", "Courier", "text", f.courier.as_deref()),
         from = input("from", "Created from", "date", f.from.as_deref()),
