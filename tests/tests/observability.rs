@@ -198,7 +198,7 @@ async fn both_binaries_expose_every_metric_the_alerts_and_the_dashboard_use() {
         .env("SHIPPING__SHIPROCKET__PICKUP_LOCATION", "Primary WH")
         .env("SHIPPING__SHIPROCKET__PICKUP_PINCODE", "411013")
         .env("SHIPPING__SHIPROCKET__WEBHOOK_TOKEN", HOOK_TOKEN);
-    let (_api, api_addr, api_logs) = spawn(api, "shipping-api listening").await;
+    let (mut api_process, api_addr, api_logs) = spawn(api, "shipping-api listening").await;
     let api_url = format!("http://{api_addr}");
     sim.set_webhook_url(Some(format!("{api_url}/webhooks/courier-updates")));
 
@@ -218,7 +218,7 @@ async fn both_binaries_expose_every_metric_the_alerts_and_the_dashboard_use() {
         .env("SHIPPING__QUEUE__BACKEND__KIND", "sqlite")
         .env("SHIPPING__QUEUE__BACKEND__URL", format!("sqlite://{}/queue.db", dir.display()))
         .env("SHIPPING__QUEUE__POLL_INTERVAL_MS", "100");
-    let (_worker, worker_addr, worker_logs) = spawn(worker, "worker metrics listening").await;
+    let (mut worker_process, worker_addr, worker_logs) = spawn(worker, "worker metrics listening").await;
     let worker_url = format!("http://{worker_addr}");
 
     let http = reqwest::Client::new();
@@ -338,6 +338,10 @@ async fn both_binaries_expose_every_metric_the_alerts_and_the_dashboard_use() {
         for pii in ["Asha", "Verma", "9800000001", "asha.verma@example.com", "Lotus Apartments"] {
             assert!(!line.contains(pii), "customer data {pii:?} in a log line: {line}");
         }
+    }
+    // Killed and reaped before the test ends: a child still holding the test's stderr is a leak.
+    for p in [&mut api_process, &mut worker_process] {
+        let _ = p.kill().await;
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
