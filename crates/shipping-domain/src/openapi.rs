@@ -92,6 +92,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The document's pincode pattern accepts exactly what the parser accepts.
+        #[test]
+        fn the_pincode_pattern_agrees_with_the_parser(input in "[ \t]{0,2}[0-9a]{0,7}[ \t]{0,2}") {
+            let schema = json_of::<Pincode>();
+            let pattern = regex::Regex::new(schema["pattern"].as_str().unwrap()).unwrap();
+            proptest::prop_assert_eq!(pattern.is_match(&input), Pincode::parse(&input).is_ok(), "{:?}", input);
+        }
+    }
+
     #[test]
     fn bounds_are_the_parser_bounds() {
         let w = json_of::<Weight>();
