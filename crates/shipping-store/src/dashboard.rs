@@ -52,25 +52,17 @@ struct Counted {
 impl DashboardCounts {
     fn from_rows(rows: &[Counted]) -> DashboardCounts {
         let mut c = DashboardCounts::default();
-        for Counted { k, n } in rows {
+        // Named counters, then state names: one row each, and no state is in two groups.
+        for &Counted { ref k, n } in rows {
             match k.as_str() {
-                "ndr_waiting" => c.ndr_waiting = *n,
-                "dead_jobs" => c.dead_jobs = *n,
-                "outbox_backlog" => c.outbox_backlog = *n,
-                state => {
-                    let n = *n;
-                    match state {
-                        "pending_sync" => c.pending_syncs += n,
-                        "sync_failed" => c.failed_syncs += n,
-                        _ => {}
-                    }
-                    if ACTIVE_STATES.contains(&state) {
-                        c.active_shipments += n;
-                    }
-                    if RTO_STATES.contains(&state) {
-                        c.rto_in_progress += n;
-                    }
-                }
+                "ndr_waiting" => c.ndr_waiting = n,
+                "dead_jobs" => c.dead_jobs = n,
+                "outbox_backlog" => c.outbox_backlog = n,
+                "pending_sync" => c.pending_syncs = n,
+                "sync_failed" => c.failed_syncs = n,
+                state if ACTIVE_STATES.contains(&state) => c.active_shipments += n,
+                state if RTO_STATES.contains(&state) => c.rto_in_progress += n,
+                _ => {}
             }
         }
         c

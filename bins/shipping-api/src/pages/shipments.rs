@@ -60,8 +60,8 @@ impl Filters {
         }
     }
 
-    /// The filters (not the page) as a query string.
-    pub fn query_string(&self) -> String {
+    /// The filters that are set (not the page), by field name, trimmed.
+    fn set_fields(&self) -> impl Iterator<Item = (&'static str, String)> {
         [
             ("status", &self.status),
             ("sync_status", &self.sync_status),
@@ -70,25 +70,20 @@ impl Filters {
             ("to", &self.to),
             ("search", &self.search),
         ]
-        .iter()
-        .filter_map(|(k, v)| clean(v).map(|v| format!("{k}={}", url_enc(&v))))
-        .collect::<Vec<_>>()
-        .join("&")
+        .into_iter()
+        .filter_map(|(k, v)| clean(v).map(|v| (k, v)))
+    }
+
+    /// The filters (not the page) as a query string.
+    pub fn query_string(&self) -> String {
+        self.set_fields().map(|(k, v)| format!("{k}={}", url_enc(&v))).collect::<Vec<_>>().join("&")
     }
 
     /// The filters as hidden fields of the bulk form (for "every shipment matching").
     fn hidden_fields(&self) -> String {
-        [
-            ("status", &self.status),
-            ("sync_status", &self.sync_status),
-            ("courier", &self.courier),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("search", &self.search),
-        ]
-        .iter()
-        .filter_map(|(k, v)| clean(v).map(|v| format!("<input type=\"hidden\" name=\"f_{k}\" value=\"{}\">", esc(&v))))
-        .collect()
+        self.set_fields()
+            .map(|(k, v)| format!("<input type=\"hidden\" name=\"f_{k}\" value=\"{}\">", esc(&v)))
+            .collect()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::auth::{Caller, hex, hmac_sha256};
 use crate::error::ApiError;
 use crate::extract::ApiPath;
 use crate::routes::shipments::{Action, ActionBody, perform};
-use crate::routes::track::words;
+use crate::routes::track::{shipment_by_token, words};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
@@ -27,10 +27,7 @@ fn not_found() -> PageError {
 }
 
 async fn shipment_of(state: &AppState, token: &str) -> Result<shipment::Model, PageError> {
-    if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(not_found());
-    }
-    state.store.shipment_by_tracking_token(token).await?.ok_or_else(not_found)
+    shipment_by_token(state, token).await?.ok_or_else(not_found)
 }
 
 /// The customer form's token: only someone who has the tracking link can make it.

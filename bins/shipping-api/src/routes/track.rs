@@ -61,11 +61,20 @@ pub(crate) fn words(state: &str) -> &'static str {
     params(("token" = String, Path, description = "The unguessable token of the tracking link")),
     responses((status = 200, body = Tracking), (status = 404, description = "No such shipment", body = ErrorEnvelope)))]
 pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Tracking>> {
-    if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(not_found());
-    }
-    let s = state.store.shipment_by_tracking_token(&token).await?.ok_or_else(not_found)?;
+    let s = shipment_by_token(&state, &token).await?.ok_or_else(not_found)?;
     tracking_of(&state, s).await.map(Json)
+}
+
+/// The shipment of a tracking link's token (the JSON route and the customer page). A token that
+/// could not have been issued is not looked up.
+pub(crate) async fn shipment_by_token(
+    state: &AppState,
+    token: &str,
+) -> ApiResult<Option<shipping_store::entities::shipment::Model>> {
+    if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    Ok(state.store.shipment_by_tracking_token(token).await?)
 }
 
 fn not_found() -> ApiError {
