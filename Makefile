@@ -30,11 +30,14 @@ tools:
 fmt-check:
 	$(CARGO) fmt --all --check
 
+# The worker's failpoints are compiled in for tests only (the crash tests SIGKILL it at each step).
+TEST_FEATURES := --features shipping-worker/failpoints
+
 clippy:
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked $(TEST_FEATURES) -- -D warnings
 
 nextest:
-	$(CARGO) nextest run --workspace --locked
+	$(CARGO) nextest run --workspace --locked $(TEST_FEATURES)
 
 lint: fmt-check clippy
 

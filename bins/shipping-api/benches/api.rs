@@ -74,6 +74,7 @@ fn new_order(id: &str) -> NewOrder {
         tracking_token: format!("tok{id}"),
         outbox_kind: "sync_order".into(),
         outbox_payload: json!({"type": "sync_order"}),
+        requested_courier_id: None,
     }
 }
 

@@ -47,7 +47,7 @@ pub async fn open_store(config: &WorkerConfig) -> Result<Store> {
 }
 
 /// Builds everything the jobs need, from configuration.
-pub async fn context(config: &WorkerConfig, store: Store) -> Result<Context> {
+pub async fn context(config: &WorkerConfig, store: Store, queues: Option<Queues>) -> Result<Context> {
     let client_config = config.client_config().map_err(|e| anyhow!(e))?;
     let tokens: Arc<dyn TokenStore> = match &config.shiprocket.token_redis_url {
         Some(url) if !url.is_empty() => {
@@ -78,6 +78,7 @@ pub async fn context(config: &WorkerConfig, store: Store) -> Result<Context> {
         http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?,
         mailer,
         settings,
+        queues,
     })
 }
 
@@ -100,8 +101,8 @@ pub async fn run_with_metrics(config: WorkerConfig, metrics: Option<tokio::net::
     shipping_store::jobs::set_trace_context_source(shipping_telemetry::current_traceparent);
     let _ = shipping_telemetry::prometheus();
     let store = open_store(&config).await?;
-    let ctx = context(&config, store.clone()).await?;
     let queues = Queues::connect(&config.queue).await?;
+    let ctx = context(&config, store.clone(), Some(queues.clone())).await?;
     let w = &config.worker;
     let cron = |task| move || Job::Cron(CronV1 { task });
     queues.schedule_cron(
@@ -114,7 +115,16 @@ pub async fn run_with_metrics(config: WorkerConfig, metrics: Option<tokio::net::
         CronSchedule::every(Duration::from_secs(w.retry_failed_syncs_secs))?,
         cron(CronTask::RetryFailedSyncs),
     )?;
-    queues.schedule_cron("cleanup", CronSchedule::every(Duration::from_secs(24 * 3600))?, cron(CronTask::Cleanup))?;
+    queues.schedule_cron(
+        "cleanup",
+        CronSchedule::every(Duration::from_secs(w.cleanup_secs))?,
+        cron(CronTask::Cleanup),
+    )?;
+    queues.schedule_cron(
+        "reconcile",
+        CronSchedule::every(Duration::from_secs(config.reconciler.every_secs))?,
+        cron(CronTask::Reconcile),
+    )?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -163,6 +173,9 @@ pub async fn main() -> Result<()> {
     let config = WorkerConfig::load().context("reading the configuration")?;
     // Kept to the end of main: dropping it flushes buffered spans.
     let _telemetry = shipping_telemetry::init("shipping-worker", &config.telemetry.otlp_endpoint);
+    // The crash tests' kill points, from FAILPOINTS (compiled in for tests only).
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["run"] => run(config).await,

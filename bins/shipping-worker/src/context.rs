@@ -1,7 +1,7 @@
 //! What every job gets: the store, the Shiprocket client, and the settings. Built once per
 //! process (crates.io's "environment").
 
-use shipping_domain::{PackageDefaults, Preference};
+use shipping_domain::{PackageDefaults, Preference, ReconcileRules};
 use shipping_store::Store;
 use shiprocket_client::Client;
 use std::time::Duration;
@@ -33,6 +33,12 @@ pub struct Settings {
     pub public_base_url: String,
     /// Cleanup deletes finished rows older than this many days.
     pub cleanup_after_days: u32,
+    /// Cleanup deletes the queue's records of jobs finished longer ago than this.
+    pub queue_keep_finished: Duration,
+    /// Refusals of an order by Shiprocket before the shipment needs a person.
+    pub max_failed_syncs: u32,
+    /// Deadlines per state and re-promises before attention.
+    pub reconcile: ReconcileRules,
 }
 
 impl Default for Settings {
@@ -51,6 +57,9 @@ impl Default for Settings {
             admin_email: "ops@example-store.in".into(),
             public_base_url: "http://127.0.0.1:8080".into(),
             cleanup_after_days: 30,
+            queue_keep_finished: Duration::from_secs(3600),
+            max_failed_syncs: 3,
+            reconcile: ReconcileRules::default(),
         }
     }
 }
@@ -64,4 +73,7 @@ pub struct Context {
     pub http: reqwest::Client,
     pub mailer: crate::mail::Mailer,
     pub settings: Settings,
+    /// The queues, for the cleanup cron's purge of finished records (`None` where jobs run
+    /// without a queue, as in the outbox runner).
+    pub queues: Option<crate::queue::Queues>,
 }

@@ -22,7 +22,7 @@ impl JobHandler for Handler {
         Box::pin(async move {
             tracing::error!(kind = job.kind(), attempts, error = %error, "job dead-lettered");
             crate::metrics::record_dead(&job);
-            if let Err(e) = self.ctx.store.record_dead_job(&job, attempts, &error).await {
+            if let Err(e) = self.ctx.store.record_dead_job_with_attention(&job, attempts, &error).await {
                 tracing::error!(error = %e, "could not record a dead job");
             }
         })

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod context;
+pub mod failpoint;
 pub mod failure;
 pub mod handler;
 pub mod jobs;

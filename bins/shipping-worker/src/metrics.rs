@@ -131,6 +131,16 @@ pub async fn refresh_gauges(store: &Store, queues: &Queues) {
         }
         Err(e) => tracing::warn!(error = %e, "tracking freshness unavailable"),
     }
+    match store.attention_counts().await {
+        Ok(counts) => {
+            // Every reason, so one that clears drops to 0 instead of keeping its last value.
+            for reason in shipping_domain::AttentionReason::ALL {
+                let n = counts.iter().find(|(r, _)| r == reason.code()).map_or(0, |(_, n)| *n);
+                metrics::gauge!("shipments_needing_attention", "reason" => reason.code()).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "attention counts unavailable"),
+    }
 }
 
 /// Refreshes the gauges every `every` until `stop` resolves.

@@ -73,6 +73,12 @@ pub struct WorkerSection {
     pub retry_failed_syncs_secs: u64,
     pub relay_interval_ms: u64,
     pub cleanup_after_days: u32,
+    /// How often the cleanup cron runs (store rows past `cleanup_after_days`, queue records
+    /// finished more than `queue_keep_finished_secs` ago).
+    pub cleanup_secs: u64,
+    pub queue_keep_finished_secs: u64,
+    /// Refusals of an order by Shiprocket before the shipment needs a person.
+    pub max_failed_syncs: u32,
     /// `/metrics` and `/healthz` (`host:port`; port 0 picks a free port; empty: no listener).
     pub metrics_listen: String,
     /// How often queue depth, dead jobs, outbox backlog and tracking freshness are re-read.
@@ -93,8 +99,54 @@ impl Default for WorkerSection {
             retry_failed_syncs_secs: 1800,
             relay_interval_ms: 1000,
             cleanup_after_days: 30,
+            cleanup_secs: 3600,
+            queue_keep_finished_secs: 3600,
+            max_failed_syncs: 3,
             metrics_listen: "127.0.0.1:9091".into(),
             gauges_interval_ms: 15000,
+        }
+    }
+}
+
+/// The reconciler (ADR 0008): how often it looks, each state's deadline, and how often it
+/// promises a missing step again before the shipment needs a person.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ReconcilerSection {
+    pub every_secs: u64,
+    /// Pending sync, synced, AWB assigned, label ready.
+    pub step_secs: u64,
+    /// Pickup scheduled without a pickup scan.
+    pub pickup_secs: u64,
+    /// With the courier and no scan.
+    pub silent_secs: u64,
+    /// A cancel not confirmed.
+    pub cancel_secs: u64,
+    pub max_repromises: u32,
+}
+
+impl Default for ReconcilerSection {
+    fn default() -> Self {
+        let d = shipping_domain::ReconcileRules::default();
+        ReconcilerSection {
+            every_secs: 300,
+            step_secs: d.step.as_secs(),
+            pickup_secs: d.pickup.as_secs(),
+            silent_secs: d.silent.as_secs(),
+            cancel_secs: d.cancel.as_secs(),
+            max_repromises: d.max_repromises,
+        }
+    }
+}
+
+impl ReconcilerSection {
+    pub fn rules(&self) -> shipping_domain::ReconcileRules {
+        shipping_domain::ReconcileRules {
+            step: Duration::from_secs(self.step_secs),
+            pickup: Duration::from_secs(self.pickup_secs),
+            silent: Duration::from_secs(self.silent_secs),
+            cancel: Duration::from_secs(self.cancel_secs),
+            max_repromises: self.max_repromises,
         }
     }
 }
@@ -153,6 +205,7 @@ pub struct WorkerConfig {
     pub worker: WorkerSection,
     pub mail: MailSection,
     pub shop: ShopSection,
+    pub reconciler: ReconcilerSection,
     pub queue: crate::queue::QueueConfig,
     pub telemetry: TelemetrySection,
 }
@@ -231,6 +284,9 @@ impl WorkerConfig {
             admin_email: self.mail.admin_email.clone(),
             public_base_url: self.shop.public_base_url.clone(),
             cleanup_after_days: w.cleanup_after_days,
+            queue_keep_finished: Duration::from_secs(w.queue_keep_finished_secs),
+            max_failed_syncs: w.max_failed_syncs.max(1),
+            reconcile: self.reconciler.rules(),
         })
     }
 }

@@ -34,6 +34,10 @@ pub fn render(kind: &str, f: &Facts<'_>) -> Option<(String, String)> {
             format!("We could not deliver your order {}", f.order_id),
             "The courier could not deliver your parcel. Choose a new delivery date or correct your phone or address on the tracking page below, or reply to this e-mail.".to_owned(),
         ),
+        "cancelled" => (
+            format!("Your order {} has been cancelled", f.order_id),
+            format!("Your order {} has been cancelled and will not be shipped. If you did not ask for this, reply to this e-mail.", f.order_id),
+        ),
         "admin_sync_failed" => (
             format!("[{}] Shiprocket refused order {}", f.shop_name, f.order_id),
             format!("Creating order {} at Shiprocket failed: {}\nFix the order data; the failed-sync retry will pick it up.", f.order_id, f.sync_error.unwrap_or("(no message)")),

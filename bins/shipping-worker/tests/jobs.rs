@@ -107,6 +107,7 @@ impl Harness {
             http: reqwest::Client::new(),
             mailer: shipping_worker::mail::Mailer::Files(outbox_dir.clone()),
             settings,
+            queues: None,
         };
         Harness { sim, handler: Handler { ctx: ctx.clone() }, ctx, runner, schema, outbox_dir }
     }
@@ -297,11 +298,10 @@ async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fix
     // The data is fixed; the cron finds the failed sync once its retry time has come.
     h.ctx.settings.pickup_location = "Primary WH".into();
     h.handler.ctx.settings.pickup_location = "Primary WH".into();
-    shipping_worker::progress::update(&h.ctx.store, id, |a| {
+    store_support::update_shipment(&h.ctx.store, id, |a| {
         a.next_sync_at = sea_orm::ActiveValue::Set(Some(chrono::Utc::now() - Duration::minutes(1)));
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(shipping_worker::jobs::sync_order::retry_failed(&h.ctx, 10).await.unwrap(), 1);
     h.drain(5).await;
     assert_eq!(h.shipment(id).await.sync_status, "synced");
@@ -323,11 +323,8 @@ async fn cancelled_trap(runner: Runner, mode: CancelledOrderMode) {
         .send(&shiprocket_client::endpoints::orders::CancelOrders { ids: vec![first.sr_order_id.unwrap() as u64] })
         .await
         .unwrap();
-    shipping_worker::progress::update(&h.ctx.store, id, |a| {
-        a.sync_status = sea_orm::ActiveValue::Set("pending".into())
-    })
-    .await
-    .unwrap();
+    store_support::update_shipment(&h.ctx.store, id, |a| a.sync_status = sea_orm::ActiveValue::Set("pending".into()))
+        .await;
     h.ctx
         .store
         .enqueue(
@@ -547,11 +544,10 @@ async fn a_refresh_polls_only_shipments_without_a_recent_webhook_in_batches() {
     // Even ids heard from a webhook ten minutes ago (inside the 2 h quiet period).
     let heard: Vec<i64> = ids.iter().copied().filter(|id| id % 2 == 0).collect();
     for id in &heard {
-        shipping_worker::progress::update(&h.ctx.store, *id, |a| {
+        store_support::update_shipment(&h.ctx.store, *id, |a| {
             a.last_webhook_at = sea_orm::ActiveValue::Set(Some(chrono::Utc::now() - Duration::minutes(10)));
         })
-        .await
-        .unwrap();
+        .await;
     }
     let before = h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0);
 

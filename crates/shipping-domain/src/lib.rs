@@ -10,6 +10,7 @@
 //! - Shiprocket status codes and labels → [`ShipmentState`]: [`from_order_status`],
 //!   [`from_shipment_status`], [`from_label`].
 //! - Forward-only merging of tracking events: [`merge`] over a [`ShipmentTracking`].
+//! - Deadlines per state, needs-attention reasons and the mails a state deserves: [`lifecycle`].
 //!
 //! The crate's README has the state-machine picture and the documented choices.
 
@@ -74,6 +75,7 @@ pub mod contact;
 pub mod courier;
 pub mod error;
 pub mod ids;
+pub mod lifecycle;
 pub mod measure;
 pub mod money;
 #[cfg(feature = "openapi")]
@@ -87,6 +89,10 @@ pub use contact::{Email, Phone, Pincode};
 pub use courier::{CourierChoice, CourierQuote, Preference, choose_courier};
 pub use error::{AddressField, DomainError, Field, LineField, NoCourier};
 pub use ids::{Awb, ChannelOrderId, ShipmentId, ShiprocketOrderId, ShopOrderId, channel_order_id};
+pub use lifecycle::{
+    AttentionReason, MailKind, Missing, OWN_MILESTONES, ReconcileRules, Remedy, SyncStatus, customer_mails,
+    milestone_advances, remedy as reconcile_remedy, watch as reconcile_watch,
+};
 pub use measure::{Dimensions, Weight};
 pub use money::Money;
 pub use order::{

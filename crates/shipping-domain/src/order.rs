@@ -53,6 +53,11 @@ pub struct ShopOrder {
     pub gift_message: Option<String>,
     #[serde(default)]
     pub shipping_charges: Money,
+    /// The courier the customer picked at checkout: a `courier_id` from `/v1/rates`. The worker
+    /// books it while it still serves the lane, else the configured preference (and says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub courier_id: Option<u64>,
 }
 
 /// Ids, counts and amounts only: the rest is personal data.
@@ -68,6 +73,7 @@ impl fmt::Debug for ShopOrder {
             .field("payment", &self.payment)
             .field("gift_message", &self.gift_message.as_ref().map(|m| format!("<{} chars>", m.chars().count())))
             .field("shipping_charges", &self.shipping_charges)
+            .field("courier_id", &self.courier_id)
             .finish()
     }
 }

@@ -35,6 +35,7 @@ fn order(id: String) -> NewOrder {
         tracking_token: format!("tok-{id}"),
         outbox_kind: "sync_order".into(),
         outbox_payload: json!({"v": 1}),
+        requested_courier_id: None,
     }
 }
 

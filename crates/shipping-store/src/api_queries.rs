@@ -13,9 +13,20 @@ use sea_orm::{
     QuerySelect, TryInsertResult,
 };
 
+/// Shipments by whether they need a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttentionFilter {
+    /// Any reason.
+    Any,
+    Reason(shipping_domain::AttentionReason),
+    /// Only those that need nobody.
+    None,
+}
+
 /// Filters for [`Store::list_shipments`]; `None` means "any".
 #[derive(Debug, Clone, Default)]
 pub struct ShipmentFilter {
+    pub attention: Option<AttentionFilter>,
     /// A state name (`in_transit`, `ndr`, ...).
     pub state: Option<String>,
     /// `pending`, `in_progress`, `synced`, `failed`.
@@ -115,6 +126,12 @@ impl Store {
         if let Some(c) = &filter.courier {
             q = q.filter(shipment::Column::CourierName.eq(c.as_str()));
         }
+        q = match filter.attention {
+            None => q,
+            Some(AttentionFilter::Any) => q.filter(shipment::Column::AttentionReason.is_not_null()),
+            Some(AttentionFilter::Reason(r)) => q.filter(shipment::Column::AttentionReason.eq(r.code())),
+            Some(AttentionFilter::None) => q.filter(shipment::Column::AttentionReason.is_null()),
+        };
         if let Some(from) = filter.created_from {
             q = q.filter(shipment::Column::CreatedAt.gte(from));
         }
@@ -189,6 +206,16 @@ impl Store {
         let txn = self.begin_write().await?;
         let id = self.enqueue(&txn, job).await?;
         insert_audit(&txn, "shipment", shipment_id, job.kind(), actor, &details).await?;
+        // A person acted: the shipment moves again (and is flagged again if the step fails).
+        shipment::Entity::update_many()
+            .col_expr(shipment::Column::AttentionReason, sea_orm::sea_query::Expr::value(Option::<String>::None))
+            .col_expr(shipment::Column::AttentionMessage, sea_orm::sea_query::Expr::value(Option::<String>::None))
+            .col_expr(shipment::Column::AttentionSince, sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(shipment::Column::ReconcileAttempts, sea_orm::sea_query::Expr::value(0))
+            .col_expr(shipment::Column::WaitingSince, sea_orm::sea_query::Expr::value(Some(now())))
+            .filter(shipment::Column::Id.eq(shipment_id))
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(id)
     }

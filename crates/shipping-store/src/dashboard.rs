@@ -40,6 +40,8 @@ pub struct DashboardCounts {
     pub dead_jobs: i64,
     /// Outbox rows not yet handed to the queue.
     pub outbox_backlog: i64,
+    /// Shipments that wait for a person, whatever the reason.
+    pub needs_attention: i64,
 }
 
 /// One row of [`Store::dashboard_counts`]' statement: a state's count, or a named counter.
@@ -58,6 +60,7 @@ impl DashboardCounts {
                 "ndr_waiting" => c.ndr_waiting = n,
                 "dead_jobs" => c.dead_jobs = n,
                 "outbox_backlog" => c.outbox_backlog = n,
+                "needs_attention" => c.needs_attention = n,
                 "pending_sync" => c.pending_syncs = n,
                 "sync_failed" => c.failed_syncs = n,
                 state if ACTIVE_STATES.contains(&state) => c.active_shipments += n,
@@ -103,7 +106,8 @@ impl Store {
                LEFT JOIN (SELECT shipment_id, COUNT(*) AS n FROM ndr_actions GROUP BY shipment_id) a \
                ON a.shipment_id = s.id WHERE s.state = 'ndr' AND COALESCE(a.n, 0) < s.ndr_attempts \
              UNION ALL SELECT 'dead_jobs', COUNT(*) FROM dead_jobs WHERE replayed_at IS NULL \
-             UNION ALL SELECT 'outbox_backlog', COUNT(*) FROM outbox WHERE dispatched_at IS NULL";
+             UNION ALL SELECT 'outbox_backlog', COUNT(*) FROM outbox WHERE dispatched_at IS NULL \
+             UNION ALL SELECT 'needs_attention', COUNT(*) FROM shipments WHERE attention_reason IS NOT NULL";
         let rows = Counted::find_by_statement(Statement::from_string(self.backend(), sql)).all(self.db()).await?;
         Ok(DashboardCounts::from_rows(&rows))
     }

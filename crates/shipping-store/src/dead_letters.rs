@@ -7,6 +7,27 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+pub(crate) async fn insert_dead<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    payload: &str,
+    attempts: u32,
+    error: &str,
+) -> Result<i64> {
+    let row = dead_job::ActiveModel {
+        kind: Set(kind.to_owned()),
+        payload: Set(payload.to_owned()),
+        attempts: Set(i32::try_from(attempts).unwrap_or(i32::MAX)),
+        error: Set(error.to_owned()),
+        created_at: Set(now()),
+        replayed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
 impl Store {
     /// Keeps a job that will not be tried again, with why.
     pub async fn record_dead_job(&self, job: &Job, attempts: u32, error: &str) -> Result<i64> {
@@ -15,18 +36,7 @@ impl Store {
 
     /// Keeps a raw payload that will not be tried again (one that does not even decode).
     pub async fn record_dead_payload(&self, kind: &str, payload: &str, attempts: u32, error: &str) -> Result<i64> {
-        let row = dead_job::ActiveModel {
-            kind: Set(kind.to_owned()),
-            payload: Set(payload.to_owned()),
-            attempts: Set(i32::try_from(attempts).unwrap_or(i32::MAX)),
-            error: Set(error.to_owned()),
-            created_at: Set(now()),
-            replayed_at: Set(None),
-            ..Default::default()
-        }
-        .insert(self.db())
-        .await?;
-        Ok(row.id)
+        insert_dead(self.db(), kind, payload, attempts, error).await
     }
 
     /// Dead jobs not replayed yet, newest first.

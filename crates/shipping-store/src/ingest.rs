@@ -42,6 +42,8 @@ pub struct NewOrder {
     pub outbox_kind: String,
     /// Its payload (a JSON object); the store adds `order_id` and `shipment_id`.
     pub outbox_payload: Value,
+    /// The courier the customer picked at checkout (a quote from `/v1/rates`), if any.
+    pub requested_courier_id: Option<i64>,
 }
 
 /// What an ingest did.
@@ -154,6 +156,8 @@ impl Store {
             last_webhook_at: Set(None),
             last_polled_at: Set(None),
             tracking_token: Set(new.tracking_token.clone()),
+            waiting_since: Set(Some(at)),
+            requested_courier_id: Set(new.requested_courier_id),
             version: Set(0),
             created_at: Set(at),
             updated_at: Set(at),
@@ -204,6 +208,7 @@ impl Store {
             new.outbox_payload.to_string().into(),
             // $13: whether the outbox row is written (sync may be switched off).
             with_job.into(),
+            new.requested_courier_id.into(),
         ];
         let mut rows = Vec::new();
         for item in &new.items {
@@ -242,8 +247,8 @@ impl Store {
         let sql = format!(
             "WITH o AS (INSERT INTO orders (shop_order_id, payload_hash, payload, payment_method, cod_amount_paise, total_paise, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (shop_order_id) DO NOTHING RETURNING id){items}, \
-             s AS (INSERT INTO shipments (order_id, channel_order_id, reship_attempt, sync_status, sync_attempts, state, ndr_attempts, tracking_token, version, created_at, updated_at) \
-               SELECT o.id, $8, 0, 'pending', 0, $9, 0, $10, 0, $7, $7 FROM o RETURNING id, order_id), \
+             s AS (INSERT INTO shipments (order_id, channel_order_id, reship_attempt, sync_status, sync_attempts, state, ndr_attempts, tracking_token, version, created_at, updated_at, waiting_since, requested_courier_id) \
+               SELECT o.id, $8, 0, 'pending', 0, $9, 0, $10, 0, $7, $7, $7, $14::bigint FROM o RETURNING id, order_id), \
              x AS (INSERT INTO outbox (kind, payload, created_at, available_at, attempts) \
                SELECT $11, ($12::jsonb || jsonb_build_object('order_id', s.order_id, 'shipment_id', s.id))::text, $7, $7, 0 FROM s WHERE $13::bool) \
              SELECT order_id, id AS shipment_id FROM s"

@@ -75,8 +75,11 @@ pub enum CronTask {
     RefreshTracking,
     /// Every 30 min: re-enqueue failed syncs whose retry time has come.
     RetryFailedSyncs,
-    /// Daily: delete what has served its purpose.
+    /// Daily: delete what has served its purpose (store rows and finished queue records).
     Cleanup,
+    /// Every few minutes: shipments past their state's deadline get their missing step
+    /// promised again, or need attention (ADR 0008).
+    Reconcile,
 }
 
 /// A cron tick.
@@ -103,23 +106,73 @@ pub enum Job {
     Cron(CronV1),
 }
 
+/// What is known of a kind of job, registered in one place ([`JOBS`]): its name, its queue,
+/// whether it is about one shipment's lifecycle (a dead one then needs attention), and which
+/// jobs it may promise in the transaction that saves its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSpec {
+    /// The stable name (the `type` tag), used as the outbox `kind` and in metrics.
+    pub kind: &'static str,
+    pub priority: Priority,
+    /// A step of a shipment's lifecycle: when it dies, the shipment needs attention.
+    pub lifecycle_step: bool,
+    /// The kinds it may promise next, in the same transaction as its step.
+    pub promises: &'static [&'static str],
+}
+
+const fn spec(
+    kind: &'static str,
+    priority: Priority,
+    lifecycle_step: bool,
+    promises: &'static [&'static str],
+) -> JobSpec {
+    JobSpec { kind, priority, lifecycle_step, promises }
+}
+
+/// Every kind of job.
+pub const JOBS: [JobSpec; 12] = [
+    spec("sync_order", Priority::High, true, &["assign_awb", "send_notification", "cancel_shipment"]),
+    spec("assign_awb", Priority::Medium, true, &["generate_label", "schedule_pickup", "cancel_shipment"]),
+    spec("generate_label", Priority::Medium, true, &[]),
+    spec("schedule_pickup", Priority::Medium, true, &[]),
+    spec("generate_manifest", Priority::Medium, false, &[]),
+    spec("refresh_tracking", Priority::Medium, false, &["send_notification"]),
+    spec("cancel_shipment", Priority::High, true, &["send_notification"]),
+    spec("apply_webhook", Priority::High, false, &["send_notification"]),
+    spec("ndr_action", Priority::High, false, &[]),
+    spec("create_return", Priority::Medium, false, &[]),
+    spec("send_notification", Priority::Medium, false, &[]),
+    spec(
+        "cron",
+        Priority::Low,
+        false,
+        &["refresh_tracking", "sync_order", "assign_awb", "generate_label", "schedule_pickup", "cancel_shipment"],
+    ),
+];
+
 impl Job {
+    /// This job's entry in [`JOBS`].
+    pub fn spec(&self) -> &'static JobSpec {
+        let i = match self {
+            Job::SyncOrder(_) => 0,
+            Job::AssignAwb(_) => 1,
+            Job::GenerateLabel(_) => 2,
+            Job::SchedulePickup(_) => 3,
+            Job::GenerateManifest(_) => 4,
+            Job::RefreshTracking(_) => 5,
+            Job::CancelShipment(_) => 6,
+            Job::ApplyWebhook(_) => 7,
+            Job::NdrAction(_) => 8,
+            Job::CreateReturn(_) => 9,
+            Job::SendNotification(_) => 10,
+            Job::Cron(_) => 11,
+        };
+        &JOBS[i]
+    }
+
     /// The stable name (the `type` tag), used as the outbox `kind` and in metrics.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Job::SyncOrder(_) => "sync_order",
-            Job::AssignAwb(_) => "assign_awb",
-            Job::GenerateLabel(_) => "generate_label",
-            Job::SchedulePickup(_) => "schedule_pickup",
-            Job::GenerateManifest(_) => "generate_manifest",
-            Job::RefreshTracking(_) => "refresh_tracking",
-            Job::CancelShipment(_) => "cancel_shipment",
-            Job::ApplyWebhook(_) => "apply_webhook",
-            Job::NdrAction(_) => "ndr_action",
-            Job::CreateReturn(_) => "create_return",
-            Job::SendNotification(_) => "send_notification",
-            Job::Cron(_) => "cron",
-        }
+        self.spec().kind
     }
 
     /// The shipments the job works on (none for jobs about something else).
@@ -139,17 +192,7 @@ impl Job {
     }
 
     pub fn priority(&self) -> Priority {
-        match self {
-            Job::SyncOrder(_) | Job::ApplyWebhook(_) | Job::CancelShipment(_) | Job::NdrAction(_) => Priority::High,
-            Job::AssignAwb(_)
-            | Job::GenerateLabel(_)
-            | Job::SchedulePickup(_)
-            | Job::GenerateManifest(_)
-            | Job::RefreshTracking(_)
-            | Job::CreateReturn(_)
-            | Job::SendNotification(_) => Priority::Medium,
-            Job::Cron(_) => Priority::Low,
-        }
+        self.spec().priority
     }
 
     /// The job as the outbox stores it.
@@ -226,6 +269,25 @@ mod tests {
         // What `ingest_order` writes: the template plus the ids it adds.
         let written = serde_json::json!({"type": "sync_order", "order_id": 3, "shipment_id": 4}).to_string();
         assert_eq!(Job::from_payload(&written).unwrap(), Job::SyncOrder(SyncOrderV1 { order_id: 3, shipment_id: 4 }));
+    }
+
+    #[test]
+    fn every_job_has_its_own_spec_and_promises_only_known_kinds() {
+        let kinds: Vec<&str> = JOBS.iter().map(|s| s.kind).collect();
+        let mut unique = kinds.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), JOBS.len(), "one spec per kind");
+        for s in &JOBS {
+            for p in s.promises {
+                assert!(kinds.contains(p), "{} promises unknown {p}", s.kind);
+            }
+        }
+        // The serde tag is the spec's kind.
+        let job = Job::CancelShipment(ShipmentJobV1 { shipment_id: 1, courier_id: None });
+        assert!(job.to_payload().unwrap().contains(&format!("\"type\":\"{}\"", job.kind())));
+        let cron = Job::Cron(CronV1 { task: CronTask::Reconcile });
+        assert!(cron.to_payload().unwrap().contains("\"type\":\"cron\""));
     }
 
     #[test]

@@ -12,15 +12,19 @@ mod ingest;
 pub mod jobs;
 mod outbox;
 mod queries;
+mod reconcile;
 mod records;
 mod sessions;
+pub mod steps;
 mod tracking;
 
 pub use cleanup::Cleaned;
 pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
+pub use reconcile::Waiting;
 pub use records::{Once, RateKey};
+pub use steps::{Committed, Refused, SyncStart};
 pub use tracking::{EventSource, RecordedEvent};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};

@@ -59,10 +59,13 @@ impl Store {
             .await?)
     }
 
-    /// Shipments whose sync failed and whose retry time has come.
+    /// Shipments whose sync failed and whose retry time has come; never a cancelled one or one
+    /// that waits for a person.
     pub async fn failed_syncs_due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<shipment::Model>> {
         Ok(shipment::Entity::find()
-            .filter(shipment::Column::SyncStatus.eq("failed"))
+            .filter(shipment::Column::SyncStatus.eq(shipping_domain::SyncStatus::Failed.name()))
+            .filter(shipment::Column::CancelRequestedAt.is_null())
+            .filter(shipment::Column::AttentionReason.is_null())
             .filter(
                 Condition::any().add(shipment::Column::NextSyncAt.is_null()).add(shipment::Column::NextSyncAt.lte(now)),
             )

@@ -207,6 +207,10 @@ impl Store {
         Ok(())
     }
 
+    pub async fn notification(&self, id: i64) -> Result<Option<notification::Model>> {
+        Ok(notification::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
     pub async fn notifications(&self, shipment_id: i64) -> Result<Vec<notification::Model>> {
         Ok(notification::Entity::find()
             .filter(notification::Column::ShipmentId.eq(shipment_id))

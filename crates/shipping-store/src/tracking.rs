@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult,
 };
-use shipping_domain::{Awb, Outcome, RawStatus, ShipmentState, ShipmentTracking, TrackingEvent, merge};
+use shipping_domain::{Awb, Outcome, RawStatus, ShipmentState, ShipmentTracking, TrackingEvent, customer_mails, merge};
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,8 @@ fn dedupe_key(event: &TrackingEvent) -> String {
 impl Store {
     /// Records `event` for the shipment with its AWB: a duplicate (same AWB, status and time)
     /// changes nothing; otherwise the event is stored and the shipment's state becomes the
-    /// forward-only merge of all its events, in the same transaction.
+    /// forward-only merge of all its events, and the customer's mails for a new state are
+    /// promised, in the same transaction.
     pub async fn record_tracking_event(
         &self,
         event: &TrackingEvent,
@@ -152,9 +153,21 @@ impl Store {
         if source == EventSource::Webhook {
             active.last_webhook_at = Set(Some(now()));
         }
+        // News from the courier: the reconciler's wait starts again; a silence flag goes.
+        active.waiting_since = Set(Some(now()));
+        active.reconcile_attempts = Set(0);
+        if from != to || crate::steps::attention_of(&ship).is_some_and(|r| r.cleared_by_news()) {
+            crate::steps::clear_attention(&mut active);
+        }
         active.version = Set(ship.version + 1);
         active.updated_at = Set(now());
         active.update(&txn).await?;
+        // The customer's mails for the new state, promised with it.
+        if from != to {
+            for kind in customer_mails(to) {
+                crate::steps::queue_mail(self, &txn, &ship, kind).await?;
+            }
+        }
         txn.commit().await?;
         Ok(RecordedEvent { shipment_id: ship.id, from, to, outcome: transition.outcome })
     }

@@ -60,6 +60,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// A refusal because the account's prepaid wallet cannot pay (AWB assignment answers
+    /// "…recharge…" in `awb_assign_error`, QUIRKS.md #1); a person must top it up.
+    pub fn is_wallet_low(&self) -> bool {
+        match self {
+            Error::Validation { message, .. } => {
+                let m = message.to_ascii_lowercase();
+                m.contains("recharge") || m.contains("wallet") || m.contains("insufficient balance")
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the same request may succeed if sent again later. The client has already spent
     /// its own retries when it returns; this tells a job queue whether to reschedule.
     pub fn is_retryable(&self) -> bool {

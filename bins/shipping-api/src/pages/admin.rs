@@ -41,6 +41,7 @@ pub async fn dashboard(State(state): State<AppState>, admin: Admin) -> PageResul
     let queued: i64 = queues.iter().map(|q| q.ready + q.scheduled).sum();
     // Each counter links to the list that explains it.
     let tiles = [
+        ("needs_attention", "Need attention", c.needs_attention, "/admin/shipments?attention=needed"),
         ("pending_syncs", "Pending syncs", c.pending_syncs, "/admin/shipments?status=pending_sync"),
         ("active_shipments", "Active shipments", c.active_shipments, "/admin/shipments"),
         ("failed_syncs", "Failed syncs", c.failed_syncs, "/admin/shipments?status=sync_failed"),

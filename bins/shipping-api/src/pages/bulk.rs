@@ -43,6 +43,7 @@ pub async fn start(State(state): State<AppState>, admin: Admin, body: Bytes) -> 
             from: form.text("f_from"),
             to: form.text("f_to"),
             search: form.text("f_search"),
+            attention: form.text("f_attention"),
             before: None,
         };
         let lf = filter(&f.to_list_query(MAX_BULK as u64), MAX_BULK as u64, MAX_BULK as u64)?;

@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shipping_domain::{Money, Package, PackageDefaults, Payment, ShopOrder};
+use shipping_domain::{Money, Package, PackageDefaults, Payment, ShipmentState, ShopOrder};
 use shipping_store::entities::shipment;
 
 /// A sync error as an operator can act on it.
@@ -168,6 +168,29 @@ pub async fn show(
             )
         })
         .unwrap_or_default();
+    let attention = shipping_store::steps::attention_of(&s)
+        .map(|r| {
+            format!(
+                "<section class=\"card error\" id=\"attention\"><h2>Needs attention: {label}</h2><p>{message}</p>\
+                 <p><strong>What resolves it:</strong> {resolution}</p><p class=\"muted\">Reason code <code>{code}</code>, since {since}.</p></section>",
+                label = r.label(),
+                message = esc(s.attention_message.as_deref().unwrap_or("")),
+                resolution = esc(r.resolution()),
+                code = r.code(),
+                since = s.attention_since.map_or_else(|| "?".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            )
+        })
+        .unwrap_or_default();
+    let cancel_note = if s.cancel_requested_at.is_some() && s.state != ShipmentState::Cancelled.name() {
+        "<p class=\"card\" role=\"status\">A cancel was asked for; it is being confirmed with Shiprocket. Nothing else will be done for this shipment.</p>"
+    } else {
+        ""
+    };
+    let courier_note = s
+        .courier_note
+        .as_deref()
+        .map(|n| format!("<p class=\"muted\" id=\"courier-note\">{}</p>", esc(n)))
+        .unwrap_or_default();
     let summary = format!(
         "<dl class=\"facts\"><dt>Order</dt><dd>{order}</dd><dt>Status</dt><dd>{state}</dd><dt>Sync</dt><dd>{sync}</dd>\
          <dt>AWB</dt><dd>{awb}</dd><dt>Courier</dt><dd>{courier}</dd><dt>NDR attempts</dt><dd>{ndr}</dd>\
@@ -283,7 +306,7 @@ pub async fn show(
         )
     };
     let content = format!(
-        "{done}{sync_error}{summary}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>\
+        "{done}{attention}{cancel_note}{sync_error}{summary}{courier_note}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>\
          <section><h2>Timeline</h2>{timeline}</section><section><h2>Documents</h2>{documents}</section>{ndr_section}\
          <section><h2>Audit log</h2>{audit_table}</section>"
     );

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use shipping_domain::ShipmentState;
+use shipping_domain::{AttentionReason, ShipmentState};
 
 const PAGE: u64 = 50;
 
@@ -38,9 +38,15 @@ pub struct Filters {
     pub to: Option<String>,
     #[serde(default)]
     pub search: Option<String>,
+    /// `needed` (any reason) or a reason code.
+    #[serde(default)]
+    pub attention: Option<String>,
     #[serde(default)]
     pub before: Option<i64>,
 }
+
+/// The attention filter's "any reason" value.
+const ANY_ATTENTION: &str = "needed";
 
 fn clean(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
@@ -57,6 +63,8 @@ impl Filters {
             search: clean(&self.search),
             limit: Some(limit),
             before: self.before,
+            needs_attention: clean(&self.attention).filter(|a| a == ANY_ATTENTION).map(|_| true),
+            attention: clean(&self.attention).filter(|a| a != ANY_ATTENTION),
         }
     }
 
@@ -69,6 +77,7 @@ impl Filters {
             ("from", &self.from),
             ("to", &self.to),
             ("search", &self.search),
+            ("attention", &self.attention),
         ]
         .into_iter()
         .filter_map(|(k, v)| clean(v).map(|v| (k, v)))
@@ -115,12 +124,15 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
         Err(e) => (vec![], Some(e.public_message())),
     };
     let state_names = ShipmentState::ALL.map(ShipmentState::name);
+    let attention_options: Vec<&str> =
+        std::iter::once(ANY_ATTENTION).chain(AttentionReason::ALL.iter().map(|r| r.code())).collect();
     let filters = format!(
         "<form method=\"get\" action=\"/admin/shipments\" class=\"filters\">\
-         <div>{status}</div><div>{sync}</div><div>{courier}</div><div>{from}</div><div>{to}</div><div>{search}</div>\
+         <div>{status}</div><div>{sync}</div><div>{attention}</div><div>{courier}</div><div>{from}</div><div>{to}</div><div>{search}</div>\
          <div><button type=\"submit\">Filter</button> <a href=\"/admin/shipments\">Clear</a></div></form>",
         status = select("status", "Status", &state_names, clean(&f.status).as_deref()),
         sync = select("sync_status", "Sync status", SYNC_STATUSES, clean(&f.sync_status).as_deref()),
+        attention = select("attention", "Needs attention", &attention_options, clean(&f.attention).as_deref()),
         courier = input("courier", "Courier", "text", f.courier.as_deref()),
         from = input("from", "Created from", "date", f.from.as_deref()),
         to = input("to", "Created to", "date", f.to.as_deref()),
@@ -136,11 +148,14 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
                 "<tr><td><input type=\"checkbox\" name=\"ids\" value=\"{id}\" id=\"sel-{id}\" class=\"pick\">\
                  <label for=\"sel-{id}\" class=\"sr\">Select shipment {id}</label></td>\
                  <td><a href=\"/admin/shipments/{id}\">{id}</a></td><td>{order}</td><td>{state}</td><td>{sync}</td>\
-                 <td>{awb}</td><td>{courier}</td><td>{created}</td></tr>",
+                 <td>{attention}</td><td>{awb}</td><td>{courier}</td><td>{created}</td></tr>",
                 id = s.id,
                 order = esc(&r.shop_order_id),
                 state = esc(&s.state),
                 sync = esc(&s.sync_status),
+                attention = shipping_store::steps::attention_of(s)
+                    .map(|r| format!("<span class=\"attention\">{}</span>", r.label()))
+                    .unwrap_or_default(),
                 awb = esc(s.awb.as_deref().unwrap_or("")),
                 courier = esc(s.courier_name.as_deref().unwrap_or("")),
                 created = s.created_at.format("%Y-%m-%d %H:%M"),
@@ -155,7 +170,7 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
             "<table class=\"list\"><thead><tr><th scope=\"col\"><input type=\"checkbox\" id=\"pick-all\">\
              <label for=\"pick-all\" class=\"sr\">Select every shipment on this page</label></th>\
              <th scope=\"col\">Id</th><th scope=\"col\">Order</th><th scope=\"col\">Status</th><th scope=\"col\">Sync</th>\
-             <th scope=\"col\">AWB</th><th scope=\"col\">Courier</th><th scope=\"col\">Created</th></tr></thead>\
+             <th scope=\"col\">Attention</th><th scope=\"col\">AWB</th><th scope=\"col\">Courier</th><th scope=\"col\">Created</th></tr></thead>\
              <tbody>{body_rows}</tbody></table>"
         )
     };

@@ -64,6 +64,7 @@ fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOr
         tracking_token: new_tracking_token(),
         outbox_kind: "sync_order".to_owned(),
         outbox_payload: json!({"type": "sync_order"}),
+        requested_courier_id: order.courier_id.and_then(|c| i64::try_from(c).ok()),
     })
 }
 

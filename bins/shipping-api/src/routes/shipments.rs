@@ -15,9 +15,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shipping_domain::{Phone, ShipmentState};
+use shipping_domain::{AttentionReason, Phone, ShipmentState};
 use shipping_store::Once;
-use shipping_store::api_queries::{NewNdrAction, ShipmentFilter};
+use shipping_store::api_queries::{AttentionFilter, NewNdrAction, ShipmentFilter};
 use shipping_store::entities::{shipment, tracking_event};
 use shipping_store::jobs::{Job, ShipmentBatchV1, ShipmentJobV1, SyncOrderV1};
 
@@ -36,8 +36,45 @@ pub struct ShipmentView {
     pub courier_name: Option<String>,
     pub ndr_attempts: i32,
     pub last_event_at: Option<DateTime<Utc>>,
+    /// Present while the shipment waits for a person: why, and what resolves it.
+    pub attention: Option<AttentionView>,
+    /// When a cancel was asked for (every later step stops).
+    pub cancel_requested_at: Option<DateTime<Utc>>,
+    /// The courier the customer picked at checkout.
+    pub requested_courier_id: Option<i64>,
+    /// Why the booked courier is not the one asked for, when it is not.
+    pub courier_note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Why a shipment needs a person.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttentionView {
+    /// `not_serviceable`, `couriers_refused`, `wallet_too_low`, `validation_error`,
+    /// `retries_exhausted`, `cancel_unconfirmed`, `lost` or `stalled`.
+    pub reason: &'static str,
+    pub label: &'static str,
+    pub message: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    /// What resolves it.
+    pub resolution: &'static str,
+    /// The shipment action that does, when one does.
+    pub action: Option<&'static str>,
+}
+
+impl AttentionView {
+    pub fn of(s: &shipment::Model) -> Option<AttentionView> {
+        let reason = shipping_store::steps::attention_of(s)?;
+        Some(AttentionView {
+            reason: reason.code(),
+            label: reason.label(),
+            message: s.attention_message.clone(),
+            since: s.attention_since,
+            resolution: reason.resolution(),
+            action: reason.resolving_action(),
+        })
+    }
 }
 
 impl From<&shipment::Model> for ShipmentView {
@@ -54,6 +91,10 @@ impl From<&shipment::Model> for ShipmentView {
             courier_name: s.courier_name.clone(),
             ndr_attempts: s.ndr_attempts,
             last_event_at: s.last_event_at,
+            attention: AttentionView::of(s),
+            cancel_requested_at: s.cancel_requested_at,
+            requested_courier_id: s.requested_courier_id,
+            courier_note: s.courier_note.clone(),
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -306,7 +347,14 @@ pub(crate) async fn perform(
         Action::AssignAwb => Job::AssignAwb(single(body.courier_id)),
         Action::Label => Job::GenerateLabel(single(None)),
         Action::Pickup => Job::SchedulePickup(single(None)),
-        Action::Cancel => Job::CancelShipment(single(None)),
+        Action::Cancel => {
+            if body.courier_id.is_some() {
+                return Err(ApiError::field("courier_id", "only goes with assign-awb"));
+            }
+            state.store.request_cancel(shipment_id, &caller.actor).await?;
+            metrics::counter!("shipment_actions_total", "action" => action.path()).increment(1);
+            return Ok(Accepted { shipment_id, action: action.path(), job: "cancel_shipment", new: true });
+        }
         Action::Manifest => Job::GenerateManifest(ShipmentBatchV1 { shipment_ids: vec![shipment_id] }),
         Action::RefreshTracking => Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: vec![shipment_id] }),
         Action::Return => {
@@ -568,6 +616,12 @@ pub struct ListQuery {
     /// Keyset pagination: the `next_before` of the previous page.
     #[serde(default)]
     pub before: Option<i64>,
+    /// `true`: only shipments that need a person; `false`: only the others.
+    #[serde(default)]
+    pub needs_attention: Option<bool>,
+    /// Only shipments that need a person for this reason (e.g. `not_serviceable`).
+    #[serde(default)]
+    pub attention: Option<String>,
 }
 
 fn parse_time(field: &str, v: &str, end_of_day: bool) -> ApiResult<DateTime<Utc>> {
@@ -591,7 +645,20 @@ pub(crate) fn filter(q: &ListQuery, max: u64, default: u64) -> ApiResult<Shipmen
     {
         return Err(ApiError::field("sync_status", "must be pending, in_progress, synced or failed"));
     }
+    let attention = match (&q.attention, q.needs_attention) {
+        (Some(code), Some(false)) => {
+            return Err(ApiError::field("attention", format!("{code:?} contradicts needs_attention=false")));
+        }
+        (Some(code), _) => Some(AttentionFilter::Reason(AttentionReason::from_code(code).ok_or_else(|| {
+            let known: Vec<&str> = AttentionReason::ALL.iter().map(|r| r.code()).collect();
+            ApiError::field("attention", format!("is not one of {}", known.join(", ")))
+        })?)),
+        (None, Some(true)) => Some(AttentionFilter::Any),
+        (None, Some(false)) => Some(AttentionFilter::None),
+        (None, None) => None,
+    };
     Ok(ShipmentFilter {
+        attention,
         state: q.status.clone(),
         sync_status: q.sync_status.clone(),
         courier: q.courier.clone(),

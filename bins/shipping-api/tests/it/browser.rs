@@ -112,6 +112,7 @@ crate::on_both_backends!(
             "dead_jobs": dead_job::Entity::find().filter(dead_job::Column::ReplayedAt.is_null()).count(db).await.unwrap(),
             "queued_jobs": app.state.store.queue_depths().await.unwrap().iter().map(|q| q.ready + q.scheduled).sum::<i64>(),
             "outbox_backlog": outbox::Entity::find().filter(outbox::Column::DispatchedAt.is_null()).count(db).await.unwrap(),
+            "needs_attention": shipment::Entity::find().filter(shipment::Column::AttentionReason.is_not_null()).count(db).await.unwrap(),
         });
         assert_eq!(shown, expected, "the dashboard shows what the database holds");
         assert_eq!(expected["pending_syncs"], 1);

@@ -230,6 +230,7 @@ pub fn worker(app: &TestApp, auto_ship: bool) -> shipping_worker::handler::Handl
         http: reqwest::Client::new(),
         mailer: shipping_worker::mail::Mailer::Files(mail_dir),
         settings: shipping_worker::context::Settings { auto_ship, ..shipping_worker::context::Settings::default() },
+        queues: None,
     };
     shipping_worker::handler::Handler { ctx }
 }

@@ -23,7 +23,19 @@ pub async fn run(ctx: &Context, task: CronTask) -> Result<(), JobFailure> {
         CronTask::Cleanup => {
             let before = chrono::Utc::now() - chrono::Duration::days(i64::from(ctx.settings.cleanup_after_days));
             let cleaned = ctx.store.cleanup(before).await.job()?;
-            tracing::info!(?cleaned, "cleanup done");
+            // Finished queue records: apalis keeps each one forever otherwise.
+            let queue_records = match &ctx.queues {
+                Some(q) => q
+                    .vacuum(ctx.settings.queue_keep_finished)
+                    .await
+                    .map_err(|e| JobFailure::retry(format!("vacuuming the queue: {e:#}")))?,
+                None => 0,
+            };
+            tracing::info!(?cleaned, queue_records, "cleanup done");
+        }
+        CronTask::Reconcile => {
+            let done = super::reconcile::run(ctx).await?;
+            tracing::info!(repromised = done.repromised, flagged = done.flagged, "reconciled");
         }
     }
     Ok(())

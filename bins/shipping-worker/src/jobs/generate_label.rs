@@ -1,17 +1,16 @@
 //! `generate_label`: ask Shiprocket for the label and keep the PDF (its URL expires; ops print
-//! from our copy).
+//! from our copy). The PDF and the label-ready milestone commit together.
 
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::progress;
 use crate::queue::JobFailure;
-use shipping_domain::ShipmentState;
 use shipping_store::jobs::ShipmentJobV1;
 use shiprocket_client::endpoints::documents::GenerateLabel;
 
 pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
     let s = progress::load(&ctx.store, job.shipment_id).await?;
-    if ctx.store.latest_document(s.id, "label").await.job()?.is_some() {
+    if s.cancel_requested_at.is_some() || ctx.store.latest_document(s.id, "label").await.job()?.is_some() {
         return Ok(());
     }
     let Some(sr_shipment_id) = s.sr_shipment_id.and_then(|v| u64::try_from(v).ok()).filter(|_| s.awb.is_some()) else {
@@ -23,8 +22,9 @@ pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
         .await
         .map_err(|e| failure::from_api(&e))?;
     let pdf = download(ctx, &label.url).await?;
-    ctx.store.save_document(s.id, "label", Some(&label.url), pdf).await.job()?;
-    progress::advance(&ctx.store, s.id, ShipmentState::LabelReady).await?;
+    crate::failpoint!("generate_label.before_commit");
+    ctx.store.record_label(s.id, &label.url, pdf).await.job()?;
+    crate::failpoint!("generate_label.after_commit");
     Ok(())
 }
 

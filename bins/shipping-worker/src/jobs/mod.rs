@@ -7,6 +7,7 @@ pub mod cron;
 pub mod generate_label;
 pub mod generate_manifest;
 pub mod ndr_action;
+pub mod reconcile;
 pub mod schedule_pickup;
 pub mod send_notification;
 pub mod sync_order;

@@ -1,23 +1,24 @@
 //! `schedule_pickup`: ask the courier to collect the parcel (needs the AWB).
 
 use crate::context::Context;
-use crate::failure;
+use crate::failure::{self, StoreResultExt};
 use crate::progress;
 use crate::queue::JobFailure;
 use shipping_domain::ShipmentState;
 use shipping_store::jobs::ShipmentJobV1;
+use shipping_store::steps::state_of;
 use shiprocket_client::Error as Api;
 use shiprocket_client::endpoints::pickup::GeneratePickup;
 
 pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
     let s = progress::load(&ctx.store, job.shipment_id).await?;
+    if s.cancel_requested_at.is_some() {
+        return Ok(());
+    }
     let Some(sr_shipment_id) = s.sr_shipment_id.and_then(|v| u64::try_from(v).ok()).filter(|_| s.awb.is_some()) else {
         return Err(JobFailure::retry(format!("shipment {} has no AWB yet", s.id)));
     };
-    let state = ShipmentState::from_name(&s.state, 0);
-    if state
-        .is_some_and(|st| !matches!(st, ShipmentState::Synced | ShipmentState::AwbAssigned | ShipmentState::LabelReady))
-    {
+    if !matches!(state_of(&s).job()?, ShipmentState::Synced | ShipmentState::AwbAssigned | ShipmentState::LabelReady) {
         return Ok(()); // already scheduled, or beyond
     }
     match ctx.shiprocket.send(&GeneratePickup::new(sr_shipment_id)).await {
@@ -25,6 +26,8 @@ pub async fn run(ctx: &Context, job: &ShipmentJobV1) -> Result<(), JobFailure> {
         Ok(_) | Err(Api::Conflict { .. }) => {}
         Err(e) => return Err(failure::from_api(&e)),
     }
-    progress::advance(&ctx.store, s.id, ShipmentState::PickupScheduled).await?;
+    crate::failpoint!("schedule_pickup.before_commit");
+    ctx.store.record_pickup_scheduled(s.id).await.job()?;
+    crate::failpoint!("schedule_pickup.after_commit");
     Ok(())
 }

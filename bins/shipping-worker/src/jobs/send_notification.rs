@@ -6,29 +6,27 @@ use crate::failure::{self, StoreResultExt};
 use crate::mail::Email;
 use crate::queue::JobFailure;
 use crate::templates::{Facts, render};
-use sea_orm::EntityTrait;
 use shipping_domain::ShopOrder;
-use shipping_store::entities::{notification, order};
 use shipping_store::jobs::SendNotificationV1;
 
 pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailure> {
-    let db = ctx.store.db();
-    let Some(note) = notification::Entity::find_by_id(job.notification_id).one(db).await.job()? else {
+    let Some(note) = ctx.store.notification(job.notification_id).await.job()? else {
         return Err(failure::permanent(format!("notification {} does not exist", job.notification_id)));
     };
     if note.status == "sent" {
         return Ok(());
     }
     let s = crate::progress::load(&ctx.store, note.shipment_id).await?;
-    let o = order::Entity::find_by_id(s.order_id)
-        .one(db)
+    let o = ctx
+        .store
+        .order(s.order_id)
         .await
         .job()?
         .ok_or_else(|| failure::permanent("the shipment's order is missing"))?;
     let shop_order: ShopOrder = serde_json::from_str(&o.payload)
         .map_err(|e| failure::permanent(format!("stored order does not decode: {e}")))?;
-    // The API serves customer tracking at /v1/track/{token}.
-    let tracking_url = format!("{}/v1/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
+    // The customer's tracking page (timeline, NDR form), not the JSON route.
+    let tracking_url = format!("{}/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
     let facts = Facts {
         shop_name: &ctx.settings.shop_name,
         order_id: &o.shop_order_id,
@@ -48,7 +46,12 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
         shop_order.customer.email.as_ref().to_owned()
     };
     match ctx.mailer.send(&format!("notification-{}", note.id), &Email::new(&ctx.settings.mail_from, &to, text)).await {
-        Ok(()) => ctx.store.mark_notification(note.id, None).await.job(),
+        Ok(()) => {
+            crate::failpoint!("send_notification.before_commit");
+            ctx.store.mark_notification(note.id, None).await.job()?;
+            crate::failpoint!("send_notification.after_commit");
+            Ok(())
+        }
         Err(reason) => Err(JobFailure::retry(reason)),
     }
 }

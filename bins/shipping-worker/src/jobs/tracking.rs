@@ -1,59 +1,16 @@
 //! Tracking: `apply_webhook` (one stored webhook) and `refresh_tracking` (a batch polled through
-//! the multi-AWB endpoint). Both go through the store's dedupe and forward-only merge; a change
-//! of state queues the customer's notification once.
+//! the multi-AWB endpoint). Both go through the store's dedupe and forward-only merge, which
+//! promises the customer's mails for a new state in the same transaction.
 
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::queue::JobFailure;
 use chrono::{DateTime, FixedOffset, Utc};
-use shipping_domain::{Awb, RawStatus, ShipmentState, TrackingEvent, pick_status};
-use shipping_store::jobs::{ApplyWebhookV1, Job, SendNotificationV1, ShipmentBatchV1};
-use shipping_store::{EventSource, Once, RecordedEvent};
+use shipping_domain::{Awb, RawStatus, TrackingEvent, pick_status};
+use shipping_store::EventSource;
+use shipping_store::jobs::{ApplyWebhookV1, Job, ShipmentBatchV1};
 use shiprocket_client::endpoints::tracking::{MAX_AWBS_PER_TRACK_CALL, TrackAwbs, TrackingActivity};
 use shiprocket_client::webhook::TrackingWebhook;
-
-/// The customer e-mail each state change deserves, if any.
-pub fn notification_for(state: ShipmentState) -> Option<&'static str> {
-    match state {
-        ShipmentState::PickedUp | ShipmentState::InTransit => Some("shipped"),
-        ShipmentState::OutForDelivery => Some("out_for_delivery"),
-        ShipmentState::Delivered => Some("delivered"),
-        ShipmentState::Ndr { .. } => Some("ndr"),
-        _ => None,
-    }
-}
-
-/// Whether the parcel has left the warehouse in this state (the "shipped" mail is due).
-fn has_shipped(state: ShipmentState) -> bool {
-    matches!(
-        state,
-        ShipmentState::PickedUp
-            | ShipmentState::InTransit
-            | ShipmentState::OutForDelivery
-            | ShipmentState::Ndr { .. }
-            | ShipmentState::Delivered
-    )
-}
-
-/// Queues the customer's mails for a state change. Webhooks are applied concurrently and can
-/// land out of order: when "out for delivery" is applied before "picked up", the later
-/// "picked up" changes nothing, so "shipped" is also due whenever a state beyond pickup is
-/// reached. Each mail is queued once per shipment whatever the order.
-async fn after_change(ctx: &Context, recorded: &RecordedEvent) -> Result<(), JobFailure> {
-    if !recorded.changed() {
-        return Ok(());
-    }
-    let shipped = has_shipped(recorded.to).then_some("shipped");
-    for kind in shipped.into_iter().chain(notification_for(recorded.to)) {
-        if let Once::New(id) = ctx.store.queue_notification(recorded.shipment_id, kind, "customer").await.job()? {
-            ctx.store
-                .enqueue(ctx.store.db(), &Job::SendNotification(SendNotificationV1 { notification_id: id }))
-                .await
-                .job()?;
-        }
-    }
-    Ok(())
-}
 
 fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
     t.with_timezone(&Utc)
@@ -84,7 +41,12 @@ pub async fn apply_webhook(ctx: &Context, job: &ApplyWebhookV1) -> Result<(), Jo
     };
     let event = TrackingEvent::new(Some(awb), status, utc(at));
     let label = hook.current_status.clone().unwrap_or_default();
-    let recorded = match ctx.store.record_tracking_event(&event, &label, None, None, EventSource::Webhook).await {
+    // Where and what: the scan of the current status (same time), else the newest scan.
+    let scan = hook.scans.iter().find(|a| a.at == at).or_else(|| hook.scans.iter().max_by_key(|a| a.at));
+    let (location, activity) = (scan.and_then(|a| a.location.as_deref()), scan.map(|a| a.activity.as_str()));
+    crate::failpoint!("apply_webhook.before_commit");
+    let recorded = match ctx.store.record_tracking_event(&event, &label, location, activity, EventSource::Webhook).await
+    {
         Ok(r) => r,
         // A webhook for a shipment we do not know (another channel's, or before our AWB is
         // recorded): keep it processed with the reason; the poll reconciles ours.
@@ -94,7 +56,8 @@ pub async fn apply_webhook(ctx: &Context, job: &ApplyWebhookV1) -> Result<(), Jo
         }
         Err(e) => return Err(failure::from_store(&e)),
     };
-    after_change(ctx, &recorded).await?;
+    crate::failpoint!("apply_webhook.after_commit");
+    tracing::debug!(shipment_id = recorded.shipment_id, outcome = ?recorded.outcome, "webhook applied");
     if let Some(etd) = hook.etd {
         ctx.store.record_delivery_estimate(&hook.awb, utc(etd)).await.job()?;
     }
@@ -128,12 +91,12 @@ pub async fn refresh(ctx: &Context, job: &ShipmentBatchV1) -> Result<(), JobFail
             for a in tracking.activities.iter().rev() {
                 let Some(event) = activity_event(&awb, a) else { continue };
                 let label = a.status_label.clone().unwrap_or_default();
-                let recorded = ctx
-                    .store
+                crate::failpoint!("refresh_tracking.before_commit");
+                ctx.store
                     .record_tracking_event(&event, &label, a.location.as_deref(), Some(&a.activity), EventSource::Poll)
                     .await
                     .job()?;
-                after_change(ctx, &recorded).await?;
+                crate::failpoint!("refresh_tracking.after_commit");
             }
             if let Some(etd) = tracking.etd {
                 ctx.store.record_delivery_estimate(awb.as_str(), utc(etd)).await.job()?;

@@ -83,6 +83,7 @@ pub async fn ingest(store: &Store, id: &str, pincode: &str, cod: bool) -> i64 {
             tracking_token: unique("tok"),
             outbox_kind: "sync_order".into(),
             outbox_payload: json!({"type": "sync_order"}),
+            requested_courier_id: None,
         })
         .await
         .unwrap();
@@ -140,4 +141,16 @@ namespace_prefix = "{prefix}"
         schema = database.schema.clone().unwrap_or_default(),
         outbox = outbox.display(),
     )
+}
+
+/// Changes a shipment's row directly, as a test's setup (jobs go through the store's steps).
+pub async fn update_shipment(
+    store: &Store,
+    id: i64,
+    f: impl FnOnce(&mut shipping_store::entities::shipment::ActiveModel),
+) {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let mut a = store.shipment(id).await.unwrap().unwrap().into_active_model();
+    f(&mut a);
+    a.update(store.db()).await.unwrap();
 }

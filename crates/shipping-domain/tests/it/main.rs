@@ -81,6 +81,7 @@ mod support {
             payment: Payment::Prepaid,
             gift_message: None,
             shipping_charges: Money::from_paise(5_000),
+            courier_id: None,
         }
     }
 

@@ -41,6 +41,25 @@ pub struct Model {
     pub expected_delivery_at: Option<DateTimeUtc>,
     #[sea_orm(unique)]
     pub tracking_token: String,
+    /// Why the shipment needs a person (an `AttentionReason` code); `None` while it moves.
+    pub attention_reason: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub attention_message: Option<String>,
+    pub attention_since: Option<DateTimeUtc>,
+    /// A cancel was asked for: every later job stops (cancellation wins).
+    pub cancel_requested_at: Option<DateTimeUtc>,
+    /// When the current wait began (the last change of state, or the reconciler's last
+    /// re-promise): the reconciler's deadlines run from here.
+    pub waiting_since: Option<DateTimeUtc>,
+    /// Re-promises of the current state's missing step by the reconciler.
+    pub reconcile_attempts: i32,
+    /// Times Shiprocket refused the order (capped, then attention).
+    pub failed_syncs: i32,
+    /// The courier the customer picked at checkout.
+    pub requested_courier_id: Option<i64>,
+    /// Why the booked courier is not the one asked for, when it is not.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub courier_note: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

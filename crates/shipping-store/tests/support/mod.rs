@@ -114,6 +114,7 @@ pub fn new_order(shop_order_id: &str) -> NewOrder {
         tracking_token: format!("tok-{shop_order_id}-{}", chrono::Utc::now().timestamp_micros()),
         outbox_kind: "sync_order".into(),
         outbox_payload: json!({"v": 1}),
+        requested_courier_id: None,
     }
 }
 
