@@ -9,6 +9,7 @@ mod m20261128_000003_admin_sessions;
 mod m20261129_000004_shipment_milestones;
 mod m20261129_000005_dashboard_indexes;
 mod m20261129_000006_queue_depths;
+mod m20261203_000008_returns;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_shipment_milestones::Migration),
             Box::new(m20261129_000005_dashboard_indexes::Migration),
             Box::new(m20261129_000006_queue_depths::Migration),
+            Box::new(m20261203_000008_returns::Migration),
         ]
     }
 }

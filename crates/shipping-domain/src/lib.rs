@@ -10,6 +10,7 @@
 //! - Shiprocket status codes and labels → [`ShipmentState`]: [`from_order_status`],
 //!   [`from_shipment_status`], [`from_label`].
 //! - Forward-only merging of tracking events: [`merge`] over a [`ShipmentTracking`].
+//! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`].
 //!
 //! The crate's README has the state-machine picture and the documented choices.
 
@@ -80,6 +81,7 @@ pub mod money;
 mod openapi;
 pub mod order;
 pub mod package;
+pub mod returns;
 pub mod state;
 pub mod status;
 
@@ -93,6 +95,7 @@ pub use order::{
     Address, Customer, DraftItem, DraftOptions, OrderLine, Payment, PaymentMethod, ShiprocketOrderDraft, ShopOrder,
 };
 pub use package::{Defaulted, DefaultedField, Package, PackageDefaults};
+pub use returns::{ReturnMail, ReturnReading, ReturnState, read_return_status};
 pub use state::{
     EventKey, Outcome, ShipmentState, ShipmentTracking, TrackingEvent, Transition, is_terminal, merge,
     needs_tracking_refresh,
