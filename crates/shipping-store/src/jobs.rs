@@ -55,6 +55,18 @@ pub struct CreateReturnV1 {
     pub return_id: i64,
 }
 
+/// The next step of a created return (its AWB, then its pickup).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnStepV1 {
+    pub return_id: i64,
+}
+
+/// Returns to poll through the multi-AWB tracking endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnBatchV1 {
+    pub return_ids: Vec<i64>,
+}
+
 /// A queued notification to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendNotificationV1 {
@@ -99,6 +111,9 @@ pub enum Job {
     ApplyWebhook(ApplyWebhookV1),
     NdrAction(NdrActionV1),
     CreateReturn(CreateReturnV1),
+    AssignReturnAwb(ReturnStepV1),
+    ScheduleReturnPickup(ReturnStepV1),
+    RefreshReturns(ReturnBatchV1),
     SendNotification(SendNotificationV1),
     Cron(CronV1),
 }
@@ -117,6 +132,9 @@ impl Job {
             Job::ApplyWebhook(_) => "apply_webhook",
             Job::NdrAction(_) => "ndr_action",
             Job::CreateReturn(_) => "create_return",
+            Job::AssignReturnAwb(_) => "assign_return_awb",
+            Job::ScheduleReturnPickup(_) => "schedule_return_pickup",
+            Job::RefreshReturns(_) => "refresh_returns",
             Job::SendNotification(_) => "send_notification",
             Job::Cron(_) => "cron",
         }
@@ -133,6 +151,9 @@ impl Job {
             Job::ApplyWebhook(_)
             | Job::NdrAction(_)
             | Job::CreateReturn(_)
+            | Job::AssignReturnAwb(_)
+            | Job::ScheduleReturnPickup(_)
+            | Job::RefreshReturns(_)
             | Job::SendNotification(_)
             | Job::Cron(_) => vec![],
         }
@@ -147,6 +168,9 @@ impl Job {
             | Job::GenerateManifest(_)
             | Job::RefreshTracking(_)
             | Job::CreateReturn(_)
+            | Job::AssignReturnAwb(_)
+            | Job::ScheduleReturnPickup(_)
+            | Job::RefreshReturns(_)
             | Job::SendNotification(_) => Priority::Medium,
             Job::Cron(_) => Priority::Low,
         }

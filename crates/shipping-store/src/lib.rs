@@ -13,6 +13,7 @@ pub mod jobs;
 mod outbox;
 mod queries;
 mod records;
+mod returns;
 mod sessions;
 mod tracking;
 
@@ -21,6 +22,7 @@ pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
 pub use records::{Once, RateKey};
+pub use returns::{RecordedReturnEvent, ReturnOutcome, return_state};
 pub use tracking::{EventSource, RecordedEvent};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
