@@ -575,3 +575,220 @@ async fn a_refresh_polls_only_shipments_without_a_recent_webhook_in_batches() {
     }
     h.cleanup().await;
 }
+
+/// The simulator's webhooks from `from` on (all of them were recorded, none was sent: the
+/// tests have no URL), stored in the inbox with their `apply_webhook` jobs as the API does.
+/// Returns how many there were.
+async fn deliver_sim_webhooks(h: &Harness, from: usize, awb: Option<&str>) -> usize {
+    let hooks = h.sim.webhooks();
+    let mut n = 0;
+    for record in hooks.iter().skip(from).filter(|r| awb.is_none_or(|a| r.awb == a)) {
+        let payload = record.payload.to_string();
+        let key = shiprocket_client::webhook::TrackingWebhook::parse(payload.as_bytes()).unwrap().dedupe_key();
+        h.ctx.store.inbox_webhook_and_enqueue(&key, &record.awb, &payload).await.unwrap();
+        n += 1;
+    }
+    n
+}
+
+/// A delivered shipment (by polls) whose customer asked for a return; the return's chain has
+/// run to its pickup. Returns (shipment id, return id).
+async fn delivered_with_a_return(h: &Harness, id: &str) -> (i64, i64) {
+    let shipment = h.ingest(id, "560001", false).await;
+    assert!(h.drain(5).await.dead.is_empty());
+    h.sim.advance(Duration::hours(40)).await;
+    shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(shipment).await.state, "delivered");
+    let shipping_store::Once::New(ret) = h
+        .ctx
+        .store
+        .request_return_and_enqueue(shipment, &format!("{id}-RET"), "Size not as expected", "test")
+        .await
+        .unwrap()
+    else {
+        panic!("a new return")
+    };
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    (shipment, ret)
+}
+
+/// The return's customer mails, by kind, and how many of each.
+async fn return_mails(h: &Harness, shipment: i64) -> Vec<String> {
+    let mut kinds: Vec<String> = h
+        .ctx
+        .store
+        .notifications(shipment)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind.starts_with("return_"))
+        .map(|n| n.kind)
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// A return mail's kind by step: 0 pickup scheduled, 1 picked up, 2 delivered to the warehouse.
+fn mail(ret: i64, step: usize) -> String {
+    shipping_domain::ReturnMail::ALL[step].kind(ret)
+}
+
+fn all_return_mails(ret: i64) -> Vec<String> {
+    let mut v: Vec<String> = shipping_domain::ReturnMail::ALL.iter().map(|m| m.kind(ret)).collect();
+    v.sort();
+    v
+}
+
+async fn return_runs_through_webhooks_only(runner: Runner, backend: Backend) {
+    let h = Harness::start(runner, backend, SimConfig::default(), Settings::default()).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RW-1").await;
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    let awb = r.awb.clone().expect("the return's AWB");
+    assert_eq!(r.status, "pickup_scheduled", "created, AWB assigned, and the pickup really scheduled");
+    assert!(r.pickup_scheduled_at.is_some() && r.courier_name.is_some(), "{r:?}");
+    assert_eq!(h.sim.counters().calls.get("courier/generate/pickup"), Some(&2), "the forward and the return pickup");
+    assert_eq!(return_mails(&h, shipment).await, [mail(ret, 0)]);
+    let polls_before = h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0);
+
+    // Its lifecycle at the courier, told by webhooks only.
+    let seen = h.sim.webhooks().len();
+    h.sim.advance(Duration::hours(60)).await;
+    assert_eq!(deliver_sim_webhooks(&h, 0, Some(&awb)).await, 4, "generated, picked up, in transit, delivered");
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    assert!(h.sim.webhooks().len() > seen);
+
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "delivered_to_warehouse");
+    assert!(r.last_webhook_at.is_some() && r.last_polled_at.is_none());
+    assert_eq!(h.shipment(shipment).await.state, "return_delivered", "the shipment follows its return");
+    let events = h.ctx.store.return_events(ret).await.unwrap();
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e.return_id == Some(ret) && e.awb == awb && e.source == "webhook"));
+    assert_eq!(h.ctx.store.tracking_events(shipment).await.unwrap().iter().filter(|e| e.awb == awb).count(), 0);
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret), "each return mail once");
+    let mails = h.emails();
+    assert!(mails.iter().any(|(_, m)| m.contains("We have received your return for order RW-1")), "{mails:?}");
+    assert_eq!(h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0), polls_before, "no poll");
+    assert_eq!(shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "finished: not polled");
+    h.cleanup().await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_webhooks_only);
+async fn a_return_runs_to_the_warehouse_through_webhooks_only(runner: Runner) {
+    return_runs_through_webhooks_only(runner, Backend::Sqlite).await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_webhooks_only_on_postgres);
+async fn a_return_runs_to_the_warehouse_through_webhooks_only_on_postgres(runner: Runner) {
+    return_runs_through_webhooks_only(runner, Backend::Postgres).await;
+}
+
+async fn return_runs_through_polls_only(runner: Runner, backend: Backend) {
+    // The simulator's clock jumps; ours does not: poll whatever was polled before.
+    let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
+    let h = Harness::start(runner, backend, SimConfig::default(), settings).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RP-1").await;
+
+    // Picked up (6 h after the pickup was generated): the cron's refresh polls the return.
+    h.sim.advance(Duration::hours(8)).await;
+    let tick = Job::Cron(shipping_store::jobs::CronV1 { task: shipping_store::jobs::CronTask::RefreshTracking });
+    shipping_worker::jobs::dispatch(&h.ctx, &tick, 1).await.unwrap();
+    assert!(h.drain(5).await.dead.is_empty());
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "picked_up");
+    assert!(r.last_polled_at.is_some() && r.last_webhook_at.is_none());
+    assert_eq!(h.shipment(shipment).await.state, "return_picked_up");
+    assert_eq!(return_mails(&h, shipment).await, [mail(ret, 1), mail(ret, 0)], "sorted by kind");
+
+    h.sim.advance(Duration::hours(60)).await;
+    assert_eq!(shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap(), 1);
+    assert!(h.drain(5).await.dead.is_empty());
+    // Polled again: the same scans change nothing.
+    shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "delivered_to_warehouse");
+    assert_eq!(h.shipment(shipment).await.state, "return_delivered");
+    let events = h.ctx.store.return_events(ret).await.unwrap();
+    let labels: Vec<&str> = events.iter().map(|e| e.status_label.as_str()).collect();
+    assert_eq!(labels, ["RETURN PICKUP GENERATED", "RETURN PICKED UP", "RETURN IN TRANSIT", "RETURN DELIVERED"]);
+    assert!(events.iter().all(|e| e.source == "poll" && e.location.is_some() && e.activity.is_some()));
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret), "each return mail once");
+    let sent = h.ctx.store.notifications(shipment).await.unwrap();
+    assert!(sent.iter().all(|n| n.status == "sent"), "{sent:?}");
+    assert_eq!(shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "finished: not polled");
+    h.cleanup().await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_polls_only);
+async fn a_return_runs_to_the_warehouse_through_polls_only(runner: Runner) {
+    return_runs_through_polls_only(runner, Backend::Sqlite).await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_polls_only_on_postgres);
+async fn a_return_runs_to_the_warehouse_through_polls_only_on_postgres(runner: Runner) {
+    return_runs_through_polls_only(runner, Backend::Postgres).await;
+}
+
+on_both_runners!(duplicated_and_reordered_return_webhooks_change_nothing);
+async fn duplicated_and_reordered_return_webhooks_change_nothing(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RD-1").await;
+    let awb = h.ctx.store.return_request(ret).await.unwrap().unwrap().awb.unwrap();
+    h.sim.advance(Duration::hours(60)).await;
+    let mut hooks: Vec<_> = h.sim.webhooks().into_iter().filter(|r| r.awb == awb).collect();
+    assert_eq!(hooks.len(), 4);
+
+    // Delivered to the warehouse first, then the older scans; the delivered one twice.
+    hooks.reverse();
+    hooks.insert(1, hooks[0].clone());
+    for record in &hooks {
+        let payload = record.payload.to_string();
+        let key = shiprocket_client::webhook::TrackingWebhook::parse(payload.as_bytes()).unwrap().dedupe_key();
+        h.ctx.store.inbox_webhook_and_enqueue(&key, &record.awb, &payload).await.unwrap();
+        assert!(h.drain(5).await.dead.is_empty());
+        let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+        assert_eq!(r.status, "delivered_to_warehouse", "a late scan never moves the return back");
+        assert_eq!(h.shipment(shipment).await.state, "return_delivered");
+    }
+    assert_eq!(h.ctx.store.return_events(ret).await.unwrap().len(), 4, "the duplicate is stored once");
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret), "each return mail once, whatever the order");
+
+    // The same scan again past the inbox (another payload spelling): the store's dedupe.
+    let first = &hooks[0].payload;
+    let hook = shiprocket_client::webhook::TrackingWebhook::parse(first.to_string().as_bytes()).unwrap();
+    let status = shipping_domain::pick_status(
+        hook.shipment_status_id,
+        hook.current_status_id,
+        hook.current_status.as_deref(),
+    )
+    .unwrap();
+    let event = shipping_domain::TrackingEvent::new(
+        Some(shipping_domain::Awb::parse(&awb).unwrap()),
+        status,
+        hook.current_timestamp.unwrap().with_timezone(&chrono::Utc),
+    );
+    let again = h
+        .ctx
+        .store
+        .record_return_event(&event, "RETURN DELIVERED", None, None, shipping_store::EventSource::Webhook)
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, shipping_store::ReturnOutcome::Duplicate);
+    assert_eq!((again.from, again.to), (again.to, shipping_domain::ReturnState::DeliveredToWarehouse));
+    // A late forward poll (the shipment's own AWB) keeps the shipment with its return.
+    h.sim.advance(Duration::hours(1)).await;
+    shipping_worker::jobs::dispatch(
+        &h.ctx,
+        &Job::RefreshTracking(shipping_store::jobs::ShipmentBatchV1 { shipment_ids: vec![shipment] }),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.shipment(shipment).await.state, "return_delivered");
+    h.cleanup().await;
+}
