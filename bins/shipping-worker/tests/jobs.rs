@@ -761,12 +761,9 @@ async fn duplicated_and_reordered_return_webhooks_change_nothing(runner: Runner)
     // The same scan again past the inbox (another payload spelling): the store's dedupe.
     let first = &hooks[0].payload;
     let hook = shiprocket_client::webhook::TrackingWebhook::parse(first.to_string().as_bytes()).unwrap();
-    let status = shipping_domain::pick_status(
-        hook.shipment_status_id,
-        hook.current_status_id,
-        hook.current_status.as_deref(),
-    )
-    .unwrap();
+    let status =
+        shipping_domain::pick_status(hook.shipment_status_id, hook.current_status_id, hook.current_status.as_deref())
+            .unwrap();
     let event = shipping_domain::TrackingEvent::new(
         Some(shipping_domain::Awb::parse(&awb).unwrap()),
         status,
