@@ -103,7 +103,6 @@ mod tests {
         assert!(render("shipped", &facts()).unwrap().1.contains("Delhivery, tracking number 1904"));
         assert!(render("admin_sync_failed", &facts()).unwrap().1.contains("Wrong Pickup location"));
         assert!(render("unknown", &facts()).is_none());
-        assert!(render("return_picked_up", &facts()).is_none(), "a return mail names its return");
         assert!(render("return_picked_up:1", &facts()).unwrap().0.contains("has been picked up"));
     }
 }
