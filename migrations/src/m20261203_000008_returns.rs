@@ -11,7 +11,8 @@
 //!
 //! Existing rows: the old `create_return` marked a return `pickup_scheduled` right after its
 //! AWB without scheduling anything; those become `created` (what they really are). Their pickup
-//! is not scheduled by this migration (an operator re-requests it); see the worker's README.
+//! is not scheduled by this migration (the lead decides: re-request them, or enqueue
+//! `schedule_return_pickup` for them).
 
 use sea_orm_migration::prelude::*;
 
