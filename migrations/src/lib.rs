@@ -10,6 +10,7 @@ mod m20261129_000004_shipment_milestones;
 mod m20261129_000005_dashboard_indexes;
 mod m20261129_000006_queue_depths;
 mod m20261203_000007_lifecycle_guard;
+mod m20261203_000008_returns;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_dashboard_indexes::Migration),
             Box::new(m20261129_000006_queue_depths::Migration),
             Box::new(m20261203_000007_lifecycle_guard::Migration),
+            Box::new(m20261203_000008_returns::Migration),
         ]
     }
 }

@@ -22,6 +22,8 @@ pub fn render(kind: &str, f: &Facts<'_>) -> Option<(String, String)> {
         (Some(c), None) => c.to_owned(),
         _ => "our courier partner".to_owned(),
     };
+    // A return mail's kind carries its return's id (one mail per return and step).
+    let kind = shipping_domain::ReturnMail::from_kind(kind).map_or(kind, |(mail, _)| mail.name());
     let (subject, lines) = match kind {
         "order_confirmed" => (format!("{}: we have your order {}", f.shop_name, f.order_id), format!("Thank you! We are preparing order {} for shipping.", f.order_id)),
         "shipped" => (format!("Your order {} is on its way", f.order_id), format!("Your order {} has been picked up by {courier}.", f.order_id)),
@@ -37,6 +39,18 @@ pub fn render(kind: &str, f: &Facts<'_>) -> Option<(String, String)> {
         "cancelled" => (
             format!("Your order {} has been cancelled", f.order_id),
             format!("Your order {} has been cancelled and will not be shipped. If you did not ask for this, reply to this e-mail.", f.order_id),
+        ),
+        "return_pickup_scheduled" => (
+            format!("Your return for order {} is booked", f.order_id),
+            "We have your return request. Our courier will come to collect the parcel; please keep it packed and ready.".to_owned(),
+        ),
+        "return_picked_up" => (
+            format!("Your return for order {} has been picked up", f.order_id),
+            "The courier has collected your return and is bringing it back to us.".to_owned(),
+        ),
+        "return_delivered" => (
+            format!("We have received your return for order {}", f.order_id),
+            "Your return has reached our warehouse. We will let you know once it has been checked.".to_owned(),
         ),
         "admin_sync_failed" => (
             format!("[{}] Shiprocket refused order {}", f.shop_name, f.order_id),
@@ -77,12 +91,22 @@ mod tests {
 
     #[test]
     fn every_customer_mail_links_to_tracking_and_admin_mail_carries_the_error() {
-        for kind in ["order_confirmed", "shipped", "out_for_delivery", "delivered", "ndr"] {
+        for kind in [
+            "order_confirmed",
+            "shipped",
+            "out_for_delivery",
+            "delivered",
+            "ndr",
+            "return_pickup_scheduled:1",
+            "return_picked_up:1",
+            "return_delivered:1",
+        ] {
             let (_, body) = render(kind, &facts()).unwrap();
             assert!(body.contains("https://shop/track/t"), "{kind}");
         }
         assert!(render("shipped", &facts()).unwrap().1.contains("Delhivery, tracking number 1904"));
         assert!(render("admin_sync_failed", &facts()).unwrap().1.contains("Wrong Pickup location"));
         assert!(render("unknown", &facts()).is_none());
+        assert!(render("return_picked_up:1", &facts()).unwrap().0.contains("has been picked up"));
     }
 }

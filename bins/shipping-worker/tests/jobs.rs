@@ -9,6 +9,7 @@ mod store_support;
 
 use chrono::Duration;
 use futures::future::BoxFuture;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use shipping_store::jobs::Job;
 use shipping_worker::context::{Context, Settings};
@@ -397,8 +398,11 @@ async fn webhooks_apply_forward_only_and_duplicates_once(runner: Runner) {
     h.drain(5).await;
     let awb = h.shipment(id).await.awb.unwrap();
     let hook = |status: &str, order_code: u32, shipment_code: u32, ts: &str| {
+        let scan_at = chrono::NaiveDateTime::parse_from_str(ts, "%d %m %Y %H:%M:%S").unwrap();
+        let scan = json!({"date": scan_at.format("%Y-%m-%d %H:%M:%S").to_string(), "activity": format!("{status} scan"),
+                          "location": "Bengaluru Hub"});
         json!({"awb": awb, "current_status": status, "current_status_id": order_code, "shipment_status": status,
-               "shipment_status_id": shipment_code, "current_timestamp": ts, "order_id": "H-1", "scans": [],
+               "shipment_status_id": shipment_code, "current_timestamp": ts, "order_id": "H-1", "scans": [scan],
                "etd": "2030-01-17 23:59:59"})
         .to_string()
     };
@@ -424,7 +428,12 @@ async fn webhooks_apply_forward_only_and_duplicates_once(runner: Runner) {
     // The webhook's etd is IST: 23:59:59 +05:30.
     let etd = chrono::DateTime::parse_from_rfc3339("2030-01-17T18:29:59Z").unwrap();
     assert_eq!((s.promised_delivery_at, s.expected_delivery_at), (Some(etd.into()), Some(etd.into())));
-    assert_eq!(h.ctx.store.tracking_events(id).await.unwrap().len(), 2, "the duplicate is stored once");
+    let events = h.ctx.store.tracking_events(id).await.unwrap();
+    assert_eq!(events.len(), 2, "the duplicate is stored once");
+    assert!(
+        events.iter().all(|e| e.location.as_deref() == Some("Bengaluru Hub") && e.activity.is_some()),
+        "webhook scans keep where and what: {events:?}"
+    );
     let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
     assert_eq!(
         kinds,
@@ -569,5 +578,400 @@ async fn a_refresh_polls_only_shipments_without_a_recent_webhook_in_batches() {
             assert_eq!(s.state, "picked_up", "{id}: the poll's events were applied");
         }
     }
+    h.cleanup().await;
+}
+
+/// The simulator's webhooks from `from` on (all of them were recorded, none was sent: the
+/// tests have no URL), stored in the inbox with their `apply_webhook` jobs as the API does.
+/// Returns how many there were.
+async fn deliver_sim_webhooks(h: &Harness, from: usize, awb: Option<&str>) -> usize {
+    let hooks = h.sim.webhooks();
+    let mut n = 0;
+    for record in hooks.iter().skip(from).filter(|r| awb.is_none_or(|a| r.awb == a)) {
+        let payload = record.payload.to_string();
+        let key = shiprocket_client::webhook::TrackingWebhook::parse(payload.as_bytes()).unwrap().dedupe_key();
+        h.ctx.store.inbox_webhook_and_enqueue(&key, &record.awb, &payload).await.unwrap();
+        n += 1;
+    }
+    n
+}
+
+/// A delivered shipment (by polls) whose customer asked for a return; the return's chain has
+/// run to its pickup. Returns (shipment id, return id).
+async fn delivered_with_a_return(h: &Harness, id: &str) -> (i64, i64) {
+    let shipment = h.ingest(id, "560001", false).await;
+    assert!(h.drain(5).await.dead.is_empty());
+    h.sim.advance(Duration::hours(40)).await;
+    shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(shipment).await.state, "delivered");
+    let shipping_store::Once::New(ret) = h
+        .ctx
+        .store
+        .request_return_and_enqueue(shipment, &format!("{id}-RET"), "Size not as expected", "test")
+        .await
+        .unwrap()
+    else {
+        panic!("a new return")
+    };
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    (shipment, ret)
+}
+
+/// The return's customer mails, by kind, and how many of each.
+async fn return_mails(h: &Harness, shipment: i64) -> Vec<String> {
+    let mut kinds: Vec<String> = h
+        .ctx
+        .store
+        .notifications(shipment)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind.starts_with("return_"))
+        .map(|n| n.kind)
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// A return mail's kind by step: 0 pickup scheduled, 1 picked up, 2 delivered to the warehouse.
+fn mail(ret: i64, step: usize) -> String {
+    shipping_domain::ReturnMail::ALL[step].kind(ret)
+}
+
+fn all_return_mails(ret: i64) -> Vec<String> {
+    let mut v: Vec<String> = shipping_domain::ReturnMail::ALL.iter().map(|m| m.kind(ret)).collect();
+    v.sort();
+    v
+}
+
+async fn return_runs_through_webhooks_only(runner: Runner, backend: Backend) {
+    let h = Harness::start(runner, backend, SimConfig::default(), Settings::default()).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RW-1").await;
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    let awb = r.awb.clone().expect("the return's AWB");
+    assert_eq!(r.status, "pickup_scheduled", "created, AWB assigned, and the pickup really scheduled");
+    assert!(r.pickup_scheduled_at.is_some() && r.courier_name.is_some(), "{r:?}");
+    assert_eq!(h.sim.counters().calls.get("courier/generate/pickup"), Some(&2), "the forward and the return pickup");
+    assert_eq!(return_mails(&h, shipment).await, [mail(ret, 0)]);
+    let polls_before = h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0);
+
+    // Its lifecycle at the courier, told by webhooks only.
+    let seen = h.sim.webhooks().len();
+    h.sim.advance(Duration::hours(60)).await;
+    assert_eq!(deliver_sim_webhooks(&h, 0, Some(&awb)).await, 4, "generated, picked up, in transit, delivered");
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    assert!(h.sim.webhooks().len() > seen);
+
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "delivered_to_warehouse");
+    assert!(r.last_webhook_at.is_some() && r.last_polled_at.is_none());
+    assert_eq!(h.shipment(shipment).await.state, "return_delivered", "the shipment follows its return");
+    let events = h.ctx.store.return_events(ret).await.unwrap();
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| e.return_id == Some(ret) && e.awb == awb && e.source == "webhook"));
+    assert_eq!(h.ctx.store.tracking_events(shipment).await.unwrap().iter().filter(|e| e.awb == awb).count(), 0);
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret), "each return mail once");
+    let mails = h.emails();
+    assert!(mails.iter().any(|(_, m)| m.contains("We have received your return for order RW-1")), "{mails:?}");
+    assert_eq!(h.sim.counters().calls.get("courier/track/awbs").copied().unwrap_or(0), polls_before, "no poll");
+    assert_eq!(shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "finished: not polled");
+    h.cleanup().await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_webhooks_only);
+async fn a_return_runs_to_the_warehouse_through_webhooks_only(runner: Runner) {
+    return_runs_through_webhooks_only(runner, Backend::Sqlite).await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_webhooks_only_on_postgres);
+async fn a_return_runs_to_the_warehouse_through_webhooks_only_on_postgres(runner: Runner) {
+    return_runs_through_webhooks_only(runner, Backend::Postgres).await;
+}
+
+async fn return_runs_through_polls_only(runner: Runner, backend: Backend) {
+    // The simulator's clock jumps; ours does not: poll whatever was polled before.
+    let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
+    let h = Harness::start(runner, backend, SimConfig::default(), settings).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RP-1").await;
+
+    // Picked up (6 h after the pickup was generated): the cron's refresh polls the return.
+    h.sim.advance(Duration::hours(8)).await;
+    let tick = Job::Cron(shipping_store::jobs::CronV1 { task: shipping_store::jobs::CronTask::RefreshTracking });
+    shipping_worker::jobs::dispatch(&h.ctx, &tick, 1).await.unwrap();
+    assert!(h.drain(5).await.dead.is_empty());
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "picked_up");
+    assert!(r.last_polled_at.is_some() && r.last_webhook_at.is_none());
+    assert_eq!(h.shipment(shipment).await.state, "return_picked_up");
+    assert_eq!(return_mails(&h, shipment).await, [mail(ret, 1), mail(ret, 0)], "sorted by kind");
+
+    h.sim.advance(Duration::hours(60)).await;
+    assert_eq!(shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap(), 1);
+    assert!(h.drain(5).await.dead.is_empty());
+    // Polled again: the same scans change nothing.
+    shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "delivered_to_warehouse");
+    assert_eq!(h.shipment(shipment).await.state, "return_delivered");
+    let events = h.ctx.store.return_events(ret).await.unwrap();
+    let labels: Vec<&str> = events.iter().map(|e| e.status_label.as_str()).collect();
+    assert_eq!(labels, ["RETURN PICKUP GENERATED", "RETURN PICKED UP", "RETURN IN TRANSIT", "RETURN DELIVERED"]);
+    assert!(events.iter().all(|e| e.source == "poll" && e.location.is_some() && e.activity.is_some()));
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret), "each return mail once");
+    let sent = h.ctx.store.notifications(shipment).await.unwrap();
+    assert!(sent.iter().all(|n| n.status == "sent"), "{sent:?}");
+    assert_eq!(shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap(), 0, "finished: not polled");
+    h.cleanup().await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_polls_only);
+async fn a_return_runs_to_the_warehouse_through_polls_only(runner: Runner) {
+    return_runs_through_polls_only(runner, Backend::Sqlite).await;
+}
+
+on_both_runners!(a_return_runs_to_the_warehouse_through_polls_only_on_postgres);
+async fn a_return_runs_to_the_warehouse_through_polls_only_on_postgres(runner: Runner) {
+    return_runs_through_polls_only(runner, Backend::Postgres).await;
+}
+
+on_both_runners!(duplicated_and_reordered_return_webhooks_change_nothing);
+async fn duplicated_and_reordered_return_webhooks_change_nothing(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RD-1").await;
+    let awb = h.ctx.store.return_request(ret).await.unwrap().unwrap().awb.unwrap();
+    h.sim.advance(Duration::hours(60)).await;
+    let mut hooks: Vec<_> = h.sim.webhooks().into_iter().filter(|r| r.awb == awb).collect();
+    assert_eq!(hooks.len(), 4);
+
+    // Delivered to the warehouse first, then the older scans; the delivered one twice.
+    hooks.reverse();
+    hooks.insert(1, hooks[0].clone());
+    for record in &hooks {
+        let payload = record.payload.to_string();
+        let key = shiprocket_client::webhook::TrackingWebhook::parse(payload.as_bytes()).unwrap().dedupe_key();
+        h.ctx.store.inbox_webhook_and_enqueue(&key, &record.awb, &payload).await.unwrap();
+        assert!(h.drain(5).await.dead.is_empty());
+        let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+        assert_eq!(r.status, "delivered_to_warehouse", "a late scan never moves the return back");
+        assert_eq!(h.shipment(shipment).await.state, "return_delivered");
+    }
+    assert_eq!(h.ctx.store.return_events(ret).await.unwrap().len(), 4, "the duplicate is stored once");
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret), "each return mail once, whatever the order");
+
+    // The same scan again past the inbox (another payload spelling): the store's dedupe.
+    let first = &hooks[0].payload;
+    let hook = shiprocket_client::webhook::TrackingWebhook::parse(first.to_string().as_bytes()).unwrap();
+    let status =
+        shipping_domain::pick_status(hook.shipment_status_id, hook.current_status_id, hook.current_status.as_deref())
+            .unwrap();
+    let event = shipping_domain::TrackingEvent::new(
+        Some(shipping_domain::Awb::parse(&awb).unwrap()),
+        status,
+        hook.current_timestamp.unwrap().with_timezone(&chrono::Utc),
+    );
+    let again = h
+        .ctx
+        .store
+        .record_return_event(&event, "RETURN DELIVERED", None, None, shipping_store::EventSource::Webhook)
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, shipping_store::ReturnOutcome::Duplicate);
+    assert_eq!((again.from, again.to), (again.to, shipping_domain::ReturnState::DeliveredToWarehouse));
+    // A late forward poll (the shipment's own AWB) keeps the shipment with its return.
+    h.sim.advance(Duration::hours(1)).await;
+    shipping_worker::jobs::dispatch(
+        &h.ctx,
+        &Job::RefreshTracking(shipping_store::jobs::ShipmentBatchV1 { shipment_ids: vec![shipment] }),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.shipment(shipment).await.state, "return_delivered");
+    h.cleanup().await;
+}
+
+/// Runs one cron task now, as its tick would.
+async fn tick(h: &Harness, task: shipping_store::jobs::CronTask) {
+    shipping_worker::jobs::dispatch(&h.ctx, &Job::Cron(shipping_store::jobs::CronV1 { task }), 1).await.unwrap();
+}
+
+/// Every cron task, `times` over: what a cancelled or flagged shipment must survive unchanged.
+async fn every_cron(h: &Harness, times: usize) {
+    use shipping_store::jobs::CronTask;
+    for _ in 0..times {
+        for task in [CronTask::RetryFailedSyncs, CronTask::RefreshTracking, CronTask::Reconcile, CronTask::Cleanup] {
+            tick(h, task).await;
+        }
+        h.drain(3).await;
+    }
+}
+
+on_both_runners!(a_cancel_during_a_retried_sync_leaves_no_live_order_and_only_the_cancellation_mail);
+async fn a_cancel_during_a_retried_sync_leaves_no_live_order_and_only_the_cancellation_mail(runner: Runner) {
+    let settings = Settings {
+        reconcile: shipping_domain::ReconcileRules { step: std::time::Duration::ZERO, ..Default::default() },
+        failed_sync_retry: std::time::Duration::ZERO,
+        ..Settings::default()
+    };
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), settings).await;
+    let id = h.ingest("X-1", "560001", false).await;
+    // Shiprocket creates the order and the answer is lost (503 to us): the sync will retry.
+    h.sim.add_fault(FaultRule {
+        endpoint: "orders/create/adhoc".into(),
+        kind: FaultKind::CommitThenDrop,
+        probability: 1.0,
+        times: Some(1),
+    });
+    // …and the client's own retries inside the attempt meet 503s.
+    h.sim.add_fault(FaultRule {
+        endpoint: "orders/create/adhoc".into(),
+        kind: FaultKind::Status { status: 503 },
+        probability: 1.0,
+        times: Some(8),
+    });
+    let first =
+        Job::SyncOrder(shipping_store::jobs::SyncOrderV1 { order_id: h.shipment(id).await.order_id, shipment_id: id });
+    assert!(matches!(h.handler.handle(first, 1).await, Err(JobFailure::Retry { .. })), "the create's answer was lost");
+    assert_eq!(h.sim.counters().orders_created["X-1"], 1, "Shiprocket has a live order");
+    h.sim.add_fault(FaultRule {
+        endpoint: "*".into(),
+        kind: FaultKind::Status { status: 503 },
+        probability: 0.3,
+        times: Some(6),
+    });
+
+    // The shop cancels while the sync is being retried.
+    h.ctx.store.request_cancel(id, "test").await.unwrap();
+    let drained = h.drain(10).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    every_cron(&h, 3).await;
+
+    let s = h.shipment(id).await;
+    assert_eq!(s.state, "cancelled");
+    assert!(s.awb.is_none(), "no AWB after a cancel");
+    assert!(s.attention_reason.is_none(), "{:?}", s.attention_message);
+    assert!(h.ctx.store.latest_document(id, "label").await.unwrap().is_none(), "no label");
+    let live: Vec<_> = h.sim.state()["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["channel_order_id"] == "X-1" && o["status_code"] != 5)
+        .cloned()
+        .collect();
+    assert!(live.is_empty(), "the order created before the cancel is cancelled at Shiprocket: {live:?}");
+    assert_eq!(h.sim.counters().orders_created["X-1"], 1, "and never created again");
+    let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["cancelled"], "the customer gets only the cancellation notice");
+    let mails = h.emails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].1.contains("has been cancelled") && mails[0].1.contains("/track/"), "{}", mails[0].1);
+    h.cleanup().await;
+}
+
+on_both_runners!(an_unserviceable_pincode_needs_attention_not_serviceable);
+async fn an_unserviceable_pincode_needs_attention_not_serviceable(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let id = h.ingest("U-1", "900001", false).await;
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "a person is needed, not a dead job: {drained:?}");
+    let s = h.shipment(id).await;
+    assert_eq!((s.state.as_str(), s.attention_reason.as_deref()), ("synced", Some("not_serviceable")));
+    assert!(s.attention_message.unwrap().to_lowercase().contains("serviceable"));
+    let filter = shipping_store::api_queries::ShipmentFilter {
+        attention: Some(shipping_store::api_queries::AttentionFilter::Reason(
+            shipping_domain::AttentionReason::NotServiceable,
+        )),
+        limit: 10,
+        ..Default::default()
+    };
+    let listed = h.ctx.store.list_shipments(&filter).await.unwrap();
+    assert_eq!(listed.iter().map(|r| r.shipment.id).collect::<Vec<_>>(), [id], "filterable");
+    assert_eq!(h.ctx.store.dashboard_counts().await.unwrap().needs_attention, 1, "counted on the dashboard");
+    every_cron(&h, 2).await;
+    assert_eq!(h.shipment(id).await.attention_reason.as_deref(), Some("not_serviceable"), "crons leave it to a person");
+    h.cleanup().await;
+}
+
+on_both_runners!(a_refused_sync_is_retried_up_to_the_cap_then_needs_attention);
+async fn a_refused_sync_is_retried_up_to_the_cap_then_needs_attention(runner: Runner) {
+    let bad = Settings {
+        pickup_location: "No Such WH".into(),
+        max_failed_syncs: 2,
+        failed_sync_retry: std::time::Duration::ZERO,
+        ..Settings::default()
+    };
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), bad).await;
+    let id = h.ingest("V-2", "560001", false).await;
+    h.drain(5).await;
+    let s = h.shipment(id).await;
+    assert_eq!((s.state.as_str(), s.failed_syncs, s.attention_reason.as_deref()), ("sync_failed", 1, None));
+    tick(&h, shipping_store::jobs::CronTask::RetryFailedSyncs).await;
+    h.drain(5).await;
+    let s = h.shipment(id).await;
+    assert_eq!((s.failed_syncs, s.attention_reason.as_deref()), (2, Some("validation_error")), "capped");
+    for _ in 0..3 {
+        tick(&h, shipping_store::jobs::CronTask::RetryFailedSyncs).await;
+        h.drain(5).await;
+    }
+    assert_eq!(h.sim.counters().calls.get("orders/create/adhoc"), Some(&2), "no retry after the cap");
+    let kinds: Vec<String> = h.ctx.store.notifications(id).await.unwrap().into_iter().map(|n| n.kind).collect();
+    assert_eq!(kinds, ["admin_sync_failed"], "the admin is told once");
+    h.cleanup().await;
+}
+
+on_both_runners!(the_reconciler_repromises_a_lost_step_then_asks_a_person);
+async fn the_reconciler_repromises_a_lost_step_then_asks_a_person(runner: Runner) {
+    let rules =
+        shipping_domain::ReconcileRules { step: std::time::Duration::ZERO, max_repromises: 2, ..Default::default() };
+    let h = Harness::start(
+        runner,
+        Backend::Sqlite,
+        SimConfig::default(),
+        Settings { reconcile: rules, ..Settings::default() },
+    )
+    .await;
+    // A promise lost (as a crash between a step and its job would lose it): no outbox row.
+    let lost = h.ingest("L-1", "560001", false).await;
+    let stuck = h.ingest("L-2", "560001", false).await;
+    h.ctx.store.db().execute_unprepared("DELETE FROM outbox").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    tick(&h, shipping_store::jobs::CronTask::Reconcile).await;
+    // L-2's re-promised job is lost again, every time.
+    let drop_stuck = format!("DELETE FROM outbox WHERE payload LIKE '%\"shipment_id\":{stuck}%'");
+    h.ctx.store.db().execute_unprepared(&drop_stuck).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(lost).await.state, "pickup_scheduled", "the re-promised sync ran the whole chain");
+    for _ in 0..2 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        tick(&h, shipping_store::jobs::CronTask::Reconcile).await;
+        h.ctx.store.db().execute_unprepared(&drop_stuck).await.unwrap();
+    }
+    let s = h.shipment(stuck).await;
+    assert_eq!((s.state.as_str(), s.attention_reason.as_deref()), ("pending_sync", Some("stalled")), "{s:?}");
+    let trail: Vec<String> =
+        h.ctx.store.audit_trail("shipment", stuck).await.unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(trail, ["repromised", "repromised", "needs_attention"]);
+    h.cleanup().await;
+}
+
+on_both_runners!(the_checkout_courier_is_booked_and_a_fallback_says_why);
+async fn the_checkout_courier_is_booked_and_a_fallback_says_why(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    // Blue Dart (1) serves every lane but is the dearest: the customer picked it anyway.
+    let picked = store_support::ingest_with_courier(&h.ctx.store, "Q-1", "560001", false, Some(1)).await;
+    let gone = store_support::ingest_with_courier(&h.ctx.store, "Q-2", "560001", false, Some(999_999)).await;
+    let drained = h.drain(5).await;
+    assert!(drained.dead.is_empty(), "{drained:?}");
+    let s = h.shipment(picked).await;
+    assert_eq!((s.courier_id, s.courier_note.as_deref()), (Some(1), None), "the customer's courier is booked");
+    let s = h.shipment(gone).await;
+    assert!(s.awb.is_some() && s.courier_id != Some(999_999));
+    assert!(s.courier_note.as_deref().unwrap().contains("picked at checkout (999999) no longer serves"), "{s:?}");
     h.cleanup().await;
 }

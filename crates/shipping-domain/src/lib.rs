@@ -11,6 +11,7 @@
 //!   [`from_shipment_status`], [`from_label`].
 //! - Forward-only merging of tracking events: [`merge`] over a [`ShipmentTracking`].
 //! - Deadlines per state, needs-attention reasons and the mails a state deserves: [`lifecycle`].
+//! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`].
 //!
 //! The crate's README has the state-machine picture and the documented choices.
 
@@ -82,6 +83,7 @@ pub mod money;
 mod openapi;
 pub mod order;
 pub mod package;
+pub mod returns;
 pub mod state;
 pub mod status;
 
@@ -99,6 +101,7 @@ pub use order::{
     Address, Customer, DraftItem, DraftOptions, OrderLine, Payment, PaymentMethod, ShiprocketOrderDraft, ShopOrder,
 };
 pub use package::{Defaulted, DefaultedField, Package, PackageDefaults};
+pub use returns::{ReturnMail, ReturnReading, ReturnState, read_return_status};
 pub use state::{
     EventKey, Outcome, ShipmentState, ShipmentTracking, TrackingEvent, Transition, is_terminal, merge,
     needs_tracking_refresh,

@@ -187,6 +187,17 @@ fn normalise_label(label: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The order-status code whose label (or alias) is `label`, in any spelling.
+pub(crate) fn order_code_of_label(label: &str) -> Option<i64> {
+    let wanted = normalise_label(label);
+    ORDER_STATUSES
+        .iter()
+        .find(|(_, l, _)| normalise_label(l) == wanted)
+        .map(|(code, _, _)| *code)
+        // The corrected spelling of 68's label.
+        .or_else(|| (wanted == "RETURN ACKNOWLEDGED").then_some(68))
+}
+
 fn label_meaning(label: &str) -> Option<(&'static str, Meaning)> {
     LABELS.get(&normalise_label(label)).copied()
 }

@@ -55,6 +55,18 @@ pub struct CreateReturnV1 {
     pub return_id: i64,
 }
 
+/// The next step of a created return (its AWB, then its pickup).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnStepV1 {
+    pub return_id: i64,
+}
+
+/// Returns to poll through the multi-AWB tracking endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnBatchV1 {
+    pub return_ids: Vec<i64>,
+}
+
 /// A queued notification to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendNotificationV1 {
@@ -102,6 +114,9 @@ pub enum Job {
     ApplyWebhook(ApplyWebhookV1),
     NdrAction(NdrActionV1),
     CreateReturn(CreateReturnV1),
+    AssignReturnAwb(ReturnStepV1),
+    ScheduleReturnPickup(ReturnStepV1),
+    RefreshReturns(ReturnBatchV1),
     SendNotification(SendNotificationV1),
     Cron(CronV1),
 }
@@ -130,7 +145,7 @@ const fn spec(
 }
 
 /// Every kind of job.
-pub const JOBS: [JobSpec; 12] = [
+pub const JOBS: [JobSpec; 15] = [
     spec("sync_order", Priority::High, true, &["assign_awb", "send_notification", "cancel_shipment"]),
     spec("assign_awb", Priority::Medium, true, &["generate_label", "schedule_pickup", "cancel_shipment"]),
     spec("generate_label", Priority::Medium, true, &[]),
@@ -140,13 +155,24 @@ pub const JOBS: [JobSpec; 12] = [
     spec("cancel_shipment", Priority::High, true, &["send_notification"]),
     spec("apply_webhook", Priority::High, false, &["send_notification"]),
     spec("ndr_action", Priority::High, false, &[]),
-    spec("create_return", Priority::Medium, false, &[]),
+    spec("create_return", Priority::Medium, false, &["assign_return_awb"]),
+    spec("assign_return_awb", Priority::Medium, false, &["schedule_return_pickup", "send_notification"]),
+    spec("schedule_return_pickup", Priority::Medium, false, &["send_notification"]),
+    spec("refresh_returns", Priority::Medium, false, &["send_notification"]),
     spec("send_notification", Priority::Medium, false, &[]),
     spec(
         "cron",
         Priority::Low,
         false,
-        &["refresh_tracking", "sync_order", "assign_awb", "generate_label", "schedule_pickup", "cancel_shipment"],
+        &[
+            "refresh_tracking",
+            "refresh_returns",
+            "sync_order",
+            "assign_awb",
+            "generate_label",
+            "schedule_pickup",
+            "cancel_shipment",
+        ],
     ),
 ];
 
@@ -164,8 +190,11 @@ impl Job {
             Job::ApplyWebhook(_) => 7,
             Job::NdrAction(_) => 8,
             Job::CreateReturn(_) => 9,
-            Job::SendNotification(_) => 10,
-            Job::Cron(_) => 11,
+            Job::AssignReturnAwb(_) => 10,
+            Job::ScheduleReturnPickup(_) => 11,
+            Job::RefreshReturns(_) => 12,
+            Job::SendNotification(_) => 13,
+            Job::Cron(_) => 14,
         };
         &JOBS[i]
     }
@@ -186,6 +215,9 @@ impl Job {
             Job::ApplyWebhook(_)
             | Job::NdrAction(_)
             | Job::CreateReturn(_)
+            | Job::AssignReturnAwb(_)
+            | Job::ScheduleReturnPickup(_)
+            | Job::RefreshReturns(_)
             | Job::SendNotification(_)
             | Job::Cron(_) => vec![],
         }

@@ -14,6 +14,7 @@ mod outbox;
 mod queries;
 mod reconcile;
 mod records;
+mod returns;
 mod sessions;
 pub mod steps;
 mod tracking;
@@ -24,6 +25,7 @@ pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
 pub use reconcile::Waiting;
 pub use records::{Once, RateKey};
+pub use returns::{RecordedReturnEvent, ReturnOutcome, return_state};
 pub use steps::{Committed, Refused, SyncStart};
 pub use tracking::{EventSource, RecordedEvent};
 

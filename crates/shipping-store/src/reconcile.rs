@@ -7,7 +7,7 @@ use crate::jobs::Job;
 use crate::steps::{flag_attention, lock};
 use crate::{Result, Store, now};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -24,16 +24,12 @@ pub enum Waiting<'a> {
 
 impl Store {
     /// Shipments waiting (`which`) since before `cutoff` with nobody's attention on them yet,
-    /// longest waiting first. For a state with the courier, a recent scan counts as news too.
+    /// longest waiting first. Any news from the courier restarts the wait (`waiting_since`),
+    /// measured on our clock: a courier's timestamps may be skewed.
     pub async fn overdue(&self, which: Waiting<'_>, cutoff: DateTime<Utc>, limit: u64) -> Result<Vec<shipment::Model>> {
         let mut q = shipment::Entity::find()
             .filter(shipment::Column::AttentionReason.is_null())
-            .filter(shipment::Column::WaitingSince.lt(cutoff))
-            .filter(
-                Condition::any()
-                    .add(shipment::Column::LastEventAt.is_null())
-                    .add(shipment::Column::LastEventAt.lt(cutoff)),
-            );
+            .filter(shipment::Column::WaitingSince.lt(cutoff));
         q = match which {
             Waiting::InStates(states) => q
                 .filter(shipment::Column::CancelRequestedAt.is_null())

@@ -42,12 +42,34 @@ pub(crate) async fn insert_return_request<C: sea_orm::ConnectionTrait>(
         shipment_id: Set(shipment_id),
         channel_return_id: Set(channel_return_id.to_owned()),
         reason: Set(reason.to_owned()),
-        status: Set("requested".into()),
+        status: Set(shipping_domain::ReturnState::Requested.name().to_owned()),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
     })
     .on_conflict_do_nothing_on([return_request::Column::ChannelReturnId])
+    .exec(conn)
+    .await?;
+    Ok(once(r))
+}
+
+/// Queues a notification once per (shipment, kind), on `conn` (a transaction when the caller
+/// pairs it with the state change that deserves it).
+pub(crate) async fn insert_notification<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    shipment_id: i64,
+    kind: &str,
+    recipient_masked: &str,
+) -> Result<Once> {
+    let r = notification::Entity::insert(notification::ActiveModel {
+        shipment_id: Set(shipment_id),
+        kind: Set(kind.to_owned()),
+        recipient: Set(recipient_masked.to_owned()),
+        status: Set("pending".into()),
+        created_at: Set(now()),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([notification::Column::ShipmentId, notification::Column::Kind])
     .exec(conn)
     .await?;
     Ok(once(r))
@@ -177,18 +199,7 @@ impl Store {
 
     /// Queues a notification once per (shipment, kind): a retried job finds it already there.
     pub async fn queue_notification(&self, shipment_id: i64, kind: &str, recipient_masked: &str) -> Result<Once> {
-        let r = notification::Entity::insert(notification::ActiveModel {
-            shipment_id: Set(shipment_id),
-            kind: Set(kind.to_owned()),
-            recipient: Set(recipient_masked.to_owned()),
-            status: Set("pending".into()),
-            created_at: Set(now()),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([notification::Column::ShipmentId, notification::Column::Kind])
-        .exec(self.db())
-        .await?;
-        Ok(once(r))
+        insert_notification(self.db(), shipment_id, kind, recipient_masked).await
     }
 
     /// Marks a notification sent (or failed with `error`).

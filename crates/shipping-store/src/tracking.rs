@@ -7,7 +7,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult,
 };
-use shipping_domain::{Awb, Outcome, RawStatus, ShipmentState, ShipmentTracking, TrackingEvent, customer_mails, merge};
+use shipping_domain::{
+    Awb, Outcome, RawStatus, ReturnState, ShipmentState, ShipmentTracking, TrackingEvent, customer_mails, merge,
+    read_return_status,
+};
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +20,7 @@ pub enum EventSource {
 }
 
 impl EventSource {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventSource::Webhook => "webhook",
             EventSource::Poll => "poll",
@@ -40,12 +43,69 @@ impl RecordedEvent {
     }
 }
 
-fn split(status: &RawStatus) -> (&'static str, Option<i64>, String) {
+pub(crate) fn split(status: &RawStatus) -> (&'static str, Option<i64>, String) {
     match status {
         RawStatus::Shipment(c) => ("shipment", Some(*c), String::new()),
         RawStatus::Order(c) => ("order", Some(*c), String::new()),
         RawStatus::Label(l) => ("label", None, l.clone()),
     }
+}
+
+/// A stored event as the shipment's merge reads it: a customer return's scan (`return_id`
+/// set) stands for the return step it means, in the shipment's terms (`ReturnState::
+/// shipment_status`); a scan that means no such step is left out.
+fn shipment_event(row: &tracking_event::Model) -> Result<Option<TrackingEvent>> {
+    let event = join(row)?;
+    if row.return_id.is_none() {
+        return Ok(Some(event));
+    }
+    Ok(read_return_status(&event.status)
+        .step()
+        .and_then(ReturnState::shipment_status)
+        .map(|status| TrackingEvent::new(event.awb.clone(), status, event.at)))
+}
+
+/// The shipment's state as stored.
+pub(crate) fn shipment_state(ship: &shipment::Model) -> Result<ShipmentState> {
+    ShipmentState::from_name(&ship.state, u32::try_from(ship.ndr_attempts).unwrap_or(0))
+        .ok_or_else(|| StoreError::Invalid(format!("shipment {} has unknown state {:?}", ship.id, ship.state)))
+}
+
+/// Every event of a shipment as its merge reads them, in the order they were stored.
+async fn shipment_events<C: sea_orm::ConnectionTrait>(conn: &C, shipment_id: i64) -> Result<Vec<TrackingEvent>> {
+    let rows = tracking_event::Entity::find()
+        .filter(tracking_event::Column::ShipmentId.eq(shipment_id))
+        .order_by_asc(tracking_event::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(rows.iter().map(shipment_event).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
+}
+
+/// Replays the shipment's merge over all its events (after a return scan was stored) and saves
+/// the state it gives, on `txn`, which holds the shipment's row lock. Returns the state.
+pub(crate) async fn remerge_shipment(
+    txn: &sea_orm::DatabaseTransaction,
+    ship: shipment::Model,
+) -> Result<ShipmentState> {
+    let from = shipment_state(&ship)?;
+    let mut tracking = ShipmentTracking::replay(&shipment_events(txn, ship.id).await?);
+    if from == ShipmentState::SyncFailed {
+        tracking.mark_sync_failed();
+    }
+    let to = tracking.state();
+    if to == from {
+        return Ok(to);
+    }
+    let version = ship.version;
+    let mut active = ship.into_active_model();
+    active.state = Set(to.name().to_owned());
+    active.ndr_attempts = Set(i32::try_from(tracking.ndr_attempts()).unwrap_or(i32::MAX));
+    active.picked_up_at = Set(tracking.picked_up_at());
+    active.delivered_at = Set(tracking.delivered_at());
+    active.version = Set(version + 1);
+    active.updated_at = Set(now());
+    active.update(txn).await?;
+    Ok(to)
 }
 
 fn join(row: &tracking_event::Model) -> Result<TrackingEvent> {
@@ -61,7 +121,7 @@ fn join(row: &tracking_event::Model) -> Result<TrackingEvent> {
     Ok(TrackingEvent::new(awb, status, row.occurred_at))
 }
 
-fn dedupe_key(event: &TrackingEvent) -> String {
+pub(crate) fn dedupe_key(event: &TrackingEvent) -> String {
     let key = event.key();
     let (space, code, label) = split(&key.status);
     format!(
@@ -122,13 +182,8 @@ impl Store {
             txn.rollback().await?;
             return Ok(RecordedEvent { shipment_id: ship.id, from, to: from, outcome: Outcome::Duplicate });
         }
-        let rows = tracking_event::Entity::find()
-            .filter(tracking_event::Column::ShipmentId.eq(ship.id))
-            .filter(tracking_event::Column::Id.ne(0))
-            .order_by_asc(tracking_event::Column::Id)
-            .all(&txn)
-            .await?;
-        let events = rows.iter().map(join).collect::<Result<Vec<_>>>()?;
+        // Ordered by id, so the event just inserted is the last one.
+        let events = shipment_events(&txn, ship.id).await?;
         let (earlier, latest) = events.split_at(events.len().saturating_sub(1));
         let mut before = ShipmentTracking::replay(earlier);
         if from == ShipmentState::SyncFailed {
@@ -189,10 +244,12 @@ impl Store {
         Ok(updated.rows_affected > 0)
     }
 
-    /// Every stored event of a shipment, oldest first (its timeline).
+    /// Every stored event of a shipment's own AWB, oldest first (its timeline).
     pub async fn tracking_events(&self, shipment_id: i64) -> Result<Vec<tracking_event::Model>> {
         Ok(tracking_event::Entity::find()
             .filter(tracking_event::Column::ShipmentId.eq(shipment_id))
+            // A return's scans are its own timeline (`Store::return_events`).
+            .filter(tracking_event::Column::ReturnId.is_null())
             .order_by_asc(tracking_event::Column::OccurredAt)
             .order_by_asc(tracking_event::Column::Id)
             .all(self.db())

@@ -109,7 +109,8 @@ pub fn rto_steps() -> Vec<Step> {
 /// Hours an NDR waits for an action before the courier returns the parcel.
 pub const NDR_DEADLINE_HOURS: u32 = 48;
 
-/// A reverse pickup from the customer back to the shop.
+/// A reverse pickup from the customer back to the shop, from the moment its pickup is generated
+/// (`courier/generate/pickup` on the return shipment).
 pub fn return_steps() -> Vec<Step> {
     vec![(0, RETURN_PICKUP_GENERATED), (6, RETURN_PICKED_UP), (10, RETURN_IN_TRANSIT), (30, RETURN_DELIVERED)]
 }

@@ -150,12 +150,21 @@ async fn a_customer_return_runs_its_own_lifecycle() {
     assert_eq!(a.body["awb_assign_status"], 1, "{}", a.body);
     let awb = a.body["response"]["data"]["awb_code"].as_str().unwrap().to_owned();
     api.sim.advance(Duration::hours(60)).await;
+    let hooks_for = |awb: &str| receiver.received.lock().unwrap().iter().filter(|(_, b)| b["awb"] == awb).count();
+    assert_eq!(hooks_for(&awb), 0, "nothing moves before the return's pickup is generated");
+    let p = api.post("courier/generate/pickup", json!({"shipment_id": [shipment_id]})).await;
+    assert_eq!(p.body["pickup_status"], 1, "{}", p.body);
+    api.sim.advance(Duration::hours(60)).await;
 
     let hooks: Vec<Value> =
         receiver.received.lock().unwrap().iter().map(|(_, b)| b.clone()).filter(|b| b["awb"] == awb.as_str()).collect();
     let order_codes: Vec<u64> = hooks.iter().map(|b| b["current_status_id"].as_u64().unwrap()).collect();
     assert_eq!(order_codes, [28, 32, 25, 26]);
     assert!(hooks.iter().all(|b| b["is_return"] == 1));
+    let tracked = api.post("courier/track/awbs", json!({"awbs": [awb]})).await;
+    let activities = tracked.body[&awb]["tracking_data"]["shipment_track_activities"].as_array().unwrap().clone();
+    let labels: Vec<&str> = activities.iter().map(|a| a["sr-status-label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["RETURN DELIVERED", "RETURN IN TRANSIT", "RETURN PICKED UP", "RETURN PICKUP GENERATED"]);
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shipping_domain::{Money, Package, PackageDefaults, Payment, ShipmentState, ShopOrder};
+use shipping_domain::{Money, Package, PackageDefaults, Payment, ReturnState, ShipmentState, ShopOrder};
 use shipping_store::entities::shipment;
 
 /// A sync error as an operator can act on it.
@@ -137,6 +137,65 @@ fn return_form(id: i64, admin: &Admin) -> String {
     )
 }
 
+/// A shipment's returns: status, AWB and each one's timeline. `admin` adds what only staff
+/// see (the channel return id, the courier, the reason, a failure); the customer page gets
+/// none of it, and no scan carries customer data (hubs and the courier's words).
+pub(crate) async fn returns_section(
+    state: &AppState,
+    shipment_id: i64,
+    admin: bool,
+) -> Result<String, shipping_store::StoreError> {
+    let returns = state.store.returns_of_shipment(shipment_id).await?;
+    if returns.is_empty() {
+        return Ok(String::new());
+    }
+    let mut out = String::from("<section class=\"returns\"><h2>Returns</h2>");
+    for r in &returns {
+        let status: &str = match ReturnState::from_name(&r.status) {
+            Some(known) => known.label(),
+            None => &r.status,
+        };
+        let events = state.store.return_events(r.id).await?;
+        let timeline = if events.is_empty() {
+            "<p>No scans yet.</p>".to_owned()
+        } else {
+            let items = events
+                .iter()
+                .map(|e| {
+                    format!(
+                        "<li><time>{}</time> <strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
+                        e.occurred_at.format("%Y-%m-%d %H:%M"),
+                        esc(&e.status_label),
+                        esc(e.location.as_deref().unwrap_or("")),
+                        esc(e.activity.as_deref().unwrap_or("")),
+                    )
+                })
+                .collect::<String>();
+            format!("<ol class=\"timeline\">{items}</ol>")
+        };
+        let staff = if admin {
+            format!(
+                "<dt>Return id</dt><dd>{}</dd><dt>Courier</dt><dd>{}</dd><dt>Reason</dt><dd>{}</dd>{}",
+                esc(&r.channel_return_id),
+                esc(r.courier_name.as_deref().unwrap_or("–")),
+                esc(&r.reason),
+                r.error.as_deref().map(|e| format!("<dt>Problem</dt><dd>{}</dd>", esc(e))).unwrap_or_default(),
+            )
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "<div class=\"card\"><dl class=\"facts\"><dt>Return status</dt><dd data-return-status=\"{name}\">{status}</dd>\
+             <dt>Return AWB</dt><dd>{awb}</dd>{staff}</dl>{timeline}</div>",
+            name = esc(&r.status),
+            status = esc(status),
+            awb = esc(r.awb.as_deref().unwrap_or("–")),
+        ));
+    }
+    out.push_str("</section>");
+    Ok(out)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     admin: Admin,
@@ -150,6 +209,7 @@ pub async fn show(
     let docs = state.store.documents_of(id).await?;
     let audit = state.store.audit_trail("shipment", id).await?;
     let ndrs = state.store.ndr_actions_of(id).await?;
+    let returns = returns_section(&state, id, true).await?;
 
     let done = q
         .done
@@ -307,7 +367,7 @@ pub async fn show(
     };
     let content = format!(
         "{done}{attention}{cancel_note}{sync_error}{summary}{courier_note}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>\
-         <section><h2>Timeline</h2>{timeline}</section><section><h2>Documents</h2>{documents}</section>{ndr_section}\
+         <section><h2>Timeline</h2>{timeline}</section>{returns}<section><h2>Documents</h2>{documents}</section>{ndr_section}\
          <section><h2>Audit log</h2>{audit_table}</section>"
     );
     Ok(admin_page(&format!("Shipment {id}"), &admin, &content).into_response())

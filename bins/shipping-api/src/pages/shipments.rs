@@ -123,6 +123,8 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
         Ok((_, lf)) => (state.store.list_shipments(&lf).await?, None),
         Err(e) => (vec![], Some(e.public_message())),
     };
+    let ids: Vec<i64> = rows.iter().map(|r| r.shipment.id).collect();
+    let returns = state.store.latest_returns(&ids).await?;
     let state_names = ShipmentState::ALL.map(ShipmentState::name);
     let attention_options: Vec<&str> =
         std::iter::once(ANY_ATTENTION).chain(AttentionReason::ALL.iter().map(|r| r.code())).collect();
@@ -148,8 +150,10 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
                 "<tr><td><input type=\"checkbox\" name=\"ids\" value=\"{id}\" id=\"sel-{id}\" class=\"pick\">\
                  <label for=\"sel-{id}\" class=\"sr\">Select shipment {id}</label></td>\
                  <td><a href=\"/admin/shipments/{id}\">{id}</a></td><td>{order}</td><td>{state}</td><td>{sync}</td>\
-                 <td>{attention}</td><td>{awb}</td><td>{courier}</td><td>{created}</td></tr>",
+                 <td>{attention}</td><td>{ret}</td><td>{awb}</td><td>{courier}</td><td>{created}</td></tr>",
                 id = s.id,
+                // The newest return's status, if the shipment has one.
+                ret = esc(returns.get(&s.id).map_or("", |r| r.status.as_str())),
                 order = esc(&r.shop_order_id),
                 state = esc(&s.state),
                 sync = esc(&s.sync_status),
@@ -170,7 +174,7 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
             "<table class=\"list\"><thead><tr><th scope=\"col\"><input type=\"checkbox\" id=\"pick-all\">\
              <label for=\"pick-all\" class=\"sr\">Select every shipment on this page</label></th>\
              <th scope=\"col\">Id</th><th scope=\"col\">Order</th><th scope=\"col\">Status</th><th scope=\"col\">Sync</th>\
-             <th scope=\"col\">Attention</th><th scope=\"col\">AWB</th><th scope=\"col\">Courier</th><th scope=\"col\">Created</th></tr></thead>\
+             <th scope=\"col\">Attention</th><th scope=\"col\">Return</th><th scope=\"col\">AWB</th><th scope=\"col\">Courier</th><th scope=\"col\">Created</th></tr></thead>\
              <tbody>{body_rows}</tbody></table>"
         )
     };

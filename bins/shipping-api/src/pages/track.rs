@@ -126,10 +126,12 @@ pub async fn page(
     } else {
         String::new()
     };
+    // The return's status and scans only: no reason, no return id (see `returns_section`).
+    let returns = super::detail::returns_section(&state, s.id, false).await?;
     let body = format!(
         "<header class=\"shop\">{logo}<span class=\"shop-name\">{shop_name}</span></header>\
          <main class=\"track\"><h1>Order {order}</h1><p class=\"status\" id=\"status\">{status}</p>{expected}{courier}{ndr}\
-         <section><h2>Tracking history</h2>{steps}</section></main>",
+         {returns}<section><h2>Tracking history</h2>{steps}</section></main>",
         shop_name = esc(&shop.name),
         order = esc(&order),
         status = esc(words(&s.state)),

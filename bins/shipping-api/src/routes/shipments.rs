@@ -123,6 +123,22 @@ impl From<&tracking_event::Model> for TimelineEntry {
     }
 }
 
+/// A customer return of the shipment.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReturnView {
+    pub id: i64,
+    pub channel_return_id: String,
+    /// `requested`, `created`, `pickup_scheduled`, `cancelled`, `picked_up`, `in_transit`,
+    /// `failed` or `delivered_to_warehouse`; only ever moves forward.
+    pub status: String,
+    pub awb: Option<String>,
+    pub courier_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The return's scans, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
 /// The actions, by their path segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -567,6 +583,8 @@ pub struct ShipmentDetail {
     pub shop_order_id: String,
     pub tracking_url: String,
     pub timeline: Vec<TimelineEntry>,
+    /// Customer returns, oldest first.
+    pub returns: Vec<ReturnView>,
 }
 
 /// `GET /v1/shipments/{id}`.
@@ -583,11 +601,26 @@ pub async fn get_one(
     let s = load(&state, id).await?;
     let order = state.store.order(s.order_id).await?.map(|o| o.shop_order_id).unwrap_or_default();
     let timeline = state.store.tracking_events(id).await?.iter().map(TimelineEntry::from).collect();
+    let mut returns = Vec::new();
+    for r in state.store.returns_of_shipment(id).await? {
+        let timeline = state.store.return_events(r.id).await?.iter().map(TimelineEntry::from).collect();
+        returns.push(ReturnView {
+            id: r.id,
+            channel_return_id: r.channel_return_id,
+            status: r.status,
+            awb: r.awb,
+            courier_name: r.courier_name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            timeline,
+        });
+    }
     Ok(Json(ShipmentDetail {
         shipment: ShipmentView::from(&s),
         shop_order_id: order,
         tracking_url: tracking_url(&state, &s.tracking_token),
         timeline,
+        returns,
     }))
 }
 

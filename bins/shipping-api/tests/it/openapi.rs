@@ -136,7 +136,27 @@ on_both_backends!(every_operation_answers_as_documented, |backend: Backend| asyn
     assert_eq!(rec.call("get", "/v1/shipments", "/v1/shipments?limit=1", true, None).await.0, 200);
     assert_eq!(rec.call("get", "/v1/shipments", "/v1/shipments?status=nope", true, None).await.0, 422);
     assert_eq!(rec.call("get", "/v1/shipments.csv", "/v1/shipments.csv", true, None).await.0, 200);
-    assert_eq!(rec.call("get", "/v1/shipments/{id}", &format!("/v1/shipments/{id}"), true, None).await.0, 200);
+    // With a return and one of its scans, so the answer's return object is checked too.
+    let shipping_store::Once::New(ret) = app.state.store.request_return(id, "RET-OA-1", "Wrong size").await.unwrap()
+    else {
+        panic!("a new return")
+    };
+    {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+        let row = shipping_store::entities::return_request::Entity::find_by_id(ret).one(app.state.store.db());
+        let mut a = row.await.unwrap().unwrap().into_active_model();
+        a.awb = Set(Some("RAWBOA1".into()));
+        a.update(app.state.store.db()).await.unwrap();
+        let scan = shipping_domain::TrackingEvent::new(
+            Some(shipping_domain::Awb::parse("RAWBOA1").unwrap()),
+            shipping_domain::RawStatus::Order(28),
+            chrono::Utc::now(),
+        );
+        let src = shipping_store::EventSource::Poll;
+        app.state.store.record_return_event(&scan, "RETURN PICKUP GENERATED", None, None, src).await.unwrap();
+    }
+    let (s, detail) = rec.call("get", "/v1/shipments/{id}", &format!("/v1/shipments/{id}"), true, None).await;
+    assert_eq!((s, detail["returns"][0]["status"].as_str()), (200, Some("pickup_scheduled")), "{detail}");
     assert_eq!(rec.call("get", "/v1/shipments/{id}", "/v1/shipments/999999", true, None).await.0, 404);
     let (s, link) = rec.call("get", "/v1/shipments/{id}/label", &format!("/v1/shipments/{id}/label"), true, None).await;
     assert_eq!(s, 200, "{link}");

@@ -252,3 +252,66 @@ on_both_backends!(bulk_progress_counts_a_dead_job_as_failed, |backend: Backend| 
     assert_eq!(status(chrono::Utc::now().timestamp() + 5).await["failed"], 0);
     app.cleanup().await;
 });
+
+// A delivered shipment whose return has been picked up (as the worker would have recorded it):
+// the shipment's answer, its admin page, the list and the customer's page show the return.
+on_both_backends!(the_answer_and_the_pages_show_the_return, |backend: Backend| async move {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    use shipping_store::entities::{return_request, shipment};
+    let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    let id = app.post("/v1/orders", &order("PG-RET-1")).await.json::<Value>().await.unwrap()["shipment_id"]
+        .as_i64()
+        .unwrap();
+    let db = app.state.store.db();
+    let mut s = shipment::Entity::find_by_id(id).one(db).await.unwrap().unwrap().into_active_model();
+    s.state = Set("delivered".into());
+    s.awb = Set(Some("AWB900".into()));
+    s.update(db).await.unwrap();
+    let r = app.post(&format!("/v1/shipments/{id}/return"), &serde_json::json!({"reason": "Wrong size"})).await;
+    assert_eq!(r.status(), 202);
+    let ret = return_request::Entity::find().one(db).await.unwrap().unwrap();
+    let mut a = ret.clone().into_active_model();
+    a.awb = Set(Some("RAWB901".into()));
+    a.status = Set(shipping_domain::ReturnState::PickupScheduled.name().into());
+    a.update(db).await.unwrap();
+    let scan = shipping_domain::TrackingEvent::new(
+        Some(shipping_domain::Awb::parse("RAWB901").unwrap()),
+        shipping_domain::RawStatus::Shipment(42),
+        chrono::Utc::now(),
+    );
+    let recorded = app
+        .state
+        .store
+        .record_return_event(
+            &scan,
+            "RETURN PICKED UP",
+            Some("Pune_Hub (Maharashtra)"),
+            Some("Return picked up from customer"),
+            shipping_store::EventSource::Poll,
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded.to, shipping_domain::ReturnState::PickedUp);
+
+    let answer: Value = app.get(&format!("/v1/shipments/{id}")).await.json().await.unwrap();
+    assert_eq!(answer["state"], "return_picked_up", "{answer}");
+    let returns = answer["returns"].as_array().unwrap();
+    assert_eq!(returns.len(), 1);
+    assert_eq!((returns[0]["status"].as_str(), returns[0]["awb"].as_str()), (Some("picked_up"), Some("RAWB901")));
+    assert_eq!(returns[0]["timeline"][0]["status"], "RETURN PICKED UP");
+    assert!(answer["timeline"].as_array().unwrap().is_empty(), "the return's scans are its own timeline");
+
+    let (_, sid) = sign_in(&app, ADMIN_PASSWORD).await;
+    let sid = sid.unwrap();
+    let page = admin_get(&app, &sid, &format!("/admin/shipments/{id}")).await.text().await.unwrap();
+    assert!(page.contains("data-return-status=\"picked_up\">Return picked up<"), "{page}");
+    assert!(page.contains("RAWB901") && page.contains("Wrong size") && page.contains("Pune_Hub"), "{page}");
+    let list = admin_get(&app, &sid, "/admin/shipments").await.text().await.unwrap();
+    assert!(list.contains("<th scope=\"col\">Return</th>") && list.contains("<td>picked_up</td>"), "{list}");
+
+    let token = shipment::Entity::find_by_id(id).one(db).await.unwrap().unwrap().tracking_token;
+    let public = app.get_public(&format!("/track/{token}")).await.text().await.unwrap();
+    assert!(public.contains("Return picked up") && public.contains("RAWB901"), "{public}");
+    assert!(!public.contains("Wrong size") && !public.contains(&ret.channel_return_id), "no reason, no return id");
+    app.cleanup().await;
+});

@@ -1,42 +1,31 @@
-//! `create_return`: a reverse pickup from the customer back to the warehouse, then its AWB.
-//! Each step is recorded on the return row, so a retry continues where it stopped.
+//! `create_return`: the Shiprocket return order (a reverse shipment from the customer back to
+//! the warehouse). Recording it promises the next step, `assign_return_awb` (see
+//! [`super::returns`]), in the same transaction.
 
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::queue::JobFailure;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+use sea_orm::EntityTrait;
 use shipping_domain::ShopOrder;
-use shipping_store::entities::{order, return_request};
+use shipping_store::entities::order;
 use shipping_store::jobs::CreateReturnV1;
 use shipping_store::now;
 use shiprocket_client::Error as Api;
-use shiprocket_client::endpoints::awb::AssignAwb;
 use shiprocket_client::endpoints::orders::ListOrders;
 use shiprocket_client::endpoints::pickup_locations::ListPickupLocations;
 use shiprocket_client::endpoints::returns::{CreateReturn, ReturnItem};
 
-async fn save(
-    ctx: &Context,
-    row: return_request::Model,
-    f: impl FnOnce(&mut return_request::ActiveModel),
-) -> Result<return_request::Model, JobFailure> {
-    let mut a = row.into_active_model();
-    f(&mut a);
-    a.updated_at = Set(now());
-    a.update(ctx.store.db()).await.job()
-}
-
 pub async fn run(ctx: &Context, job: &CreateReturnV1) -> Result<(), JobFailure> {
     let db = ctx.store.db();
-    let mut row = return_request::Entity::find_by_id(job.return_id)
-        .one(db)
-        .await
-        .job()?
-        .ok_or_else(|| failure::permanent("return request missing"))?;
-    if row.awb.is_some() {
+    let row = super::returns::load(ctx, job.return_id).await?;
+    if row.awb.is_some() || shipping_store::return_state(&row).job()?.is_terminal() {
         return Ok(());
     }
-    if row.sr_shipment_id.is_none() {
+    // Created by an earlier attempt: promise the AWB step again (the store does it once).
+    if let (Some(sr_order), Some(sr_shipment)) = (row.sr_order_id, row.sr_shipment_id) {
+        return ctx.store.record_return_created(row.id, sr_order, sr_shipment).await.job();
+    }
+    {
         let s = crate::progress::load(&ctx.store, row.shipment_id).await?;
         let o = order::Entity::find_by_id(s.order_id)
             .one(db)
@@ -126,28 +115,12 @@ pub async fn run(ctx: &Context, job: &CreateReturnV1) -> Result<(), JobFailure> 
                     }
                 }
             }
-            Err(e) => return Err(failure::from_api(&e)),
+            Err(e) => return Err(super::returns::fail(ctx, row.id, &e).await),
         };
-        row = save(ctx, row, |a| {
-            a.sr_order_id = Set(i64::try_from(sr_order).ok());
-            a.sr_shipment_id = Set(sr_shipment.and_then(|v| i64::try_from(v).ok()));
-            a.status = Set("created".into());
-        })
-        .await?;
+        let to_i64 = |v: u64| i64::try_from(v).map_err(|_| failure::permanent("Shiprocket id out of range"));
+        let Some(sr_shipment) = sr_shipment else {
+            return Err(failure::permanent("Shiprocket gave the return no shipment"));
+        };
+        ctx.store.record_return_created(row.id, to_i64(sr_order)?, to_i64(sr_shipment)?).await.job()
     }
-    let sr_shipment = row
-        .sr_shipment_id
-        .and_then(|v| u64::try_from(v).ok())
-        .ok_or_else(|| failure::permanent("Shiprocket gave the return no shipment"))?;
-    let assigned = ctx
-        .shiprocket
-        .send(&AssignAwb { shipment_id: sr_shipment, courier_id: None, status: None, is_return: true })
-        .await
-        .map_err(|e| failure::from_api(&e))?;
-    save(ctx, row, |a| {
-        a.awb = Set(Some(assigned.awb_code));
-        a.status = Set("pickup_scheduled".into());
-    })
-    .await?;
-    Ok(())
 }

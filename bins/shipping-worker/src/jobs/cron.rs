@@ -15,6 +15,8 @@ pub async fn run(ctx: &Context, task: CronTask) -> Result<(), JobFailure> {
         CronTask::RefreshTracking => {
             let n = super::tracking::plan_refresh(ctx, REFRESH_LIMIT).await?;
             tracing::info!(shipments = n, "tracking refresh planned");
+            let r = super::returns::plan_refresh(ctx, REFRESH_LIMIT).await?;
+            tracing::info!(returns = r, "return tracking refresh planned");
         }
         CronTask::RetryFailedSyncs => {
             let n = super::sync_order::retry_failed(ctx, 500).await?;

@@ -8,6 +8,7 @@ pub mod generate_label;
 pub mod generate_manifest;
 pub mod ndr_action;
 pub mod reconcile;
+pub mod returns;
 pub mod schedule_pickup;
 pub mod send_notification;
 pub mod sync_order;
@@ -38,6 +39,9 @@ async fn dispatch_in_span(ctx: &Context, job: &Job, attempt: u32) -> Result<(), 
         Job::GenerateManifest(j) => generate_manifest::run(ctx, j).await,
         Job::NdrAction(j) => ndr_action::run(ctx, j).await,
         Job::CreateReturn(j) => create_return::run(ctx, j).await,
+        Job::AssignReturnAwb(j) => returns::assign_awb(ctx, j).await,
+        Job::ScheduleReturnPickup(j) => returns::schedule_pickup(ctx, j).await,
+        Job::RefreshReturns(j) => returns::refresh(ctx, j).await,
         Job::Cron(c) => cron::run(ctx, c.task).await,
     }
 }

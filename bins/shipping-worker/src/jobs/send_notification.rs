@@ -6,7 +6,7 @@ use crate::failure::{self, StoreResultExt};
 use crate::mail::Email;
 use crate::queue::JobFailure;
 use crate::templates::{Facts, render};
-use shipping_domain::ShopOrder;
+use shipping_domain::{MailKind, ShopOrder};
 use shipping_store::jobs::SendNotificationV1;
 
 pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailure> {
@@ -17,6 +17,11 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
         return Ok(());
     }
     let s = crate::progress::load(&ctx.store, note.shipment_id).await?;
+    // Queued before a cancel, sent after it: the customer hears only of the cancel.
+    let allowed = MailKind::from_code(&note.kind).is_none_or(MailKind::allowed_after_cancel);
+    if s.cancel_requested_at.is_some() && !allowed {
+        return ctx.store.mark_notification(note.id, Some("not sent: the shipment was cancelled")).await.job();
+    }
     let o = ctx
         .store
         .order(s.order_id)

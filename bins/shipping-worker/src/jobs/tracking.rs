@@ -51,7 +51,9 @@ pub async fn apply_webhook(ctx: &Context, job: &ApplyWebhookV1) -> Result<(), Jo
         // A webhook for a shipment we do not know (another channel's, or before our AWB is
         // recorded): keep it processed with the reason; the poll reconciles ours.
         Err(shipping_store::StoreError::NotFound(reason)) => {
-            ctx.store.mark_webhook_processed(row.id, Some(&reason)).await.job()?;
+            // Not a forward AWB: a customer return's, perhaps.
+            let applied = super::returns::apply_webhook_event(ctx, &event, &label).await?;
+            ctx.store.mark_webhook_processed(row.id, (!applied).then_some(reason.as_str())).await.job()?;
             return Ok(());
         }
         Err(e) => return Err(failure::from_store(&e)),

@@ -61,6 +61,11 @@ pub async fn drop_schema(store: &Store, schema: Option<String>) {
 /// Ingests a paid order (one T-shirt pair, ₹998) delivering to `pincode`, with its `sync_order`
 /// outbox row, as `POST /v1/orders` does. Returns the shipment id.
 pub async fn ingest(store: &Store, id: &str, pincode: &str, cod: bool) -> i64 {
+    ingest_with_courier(store, id, pincode, cod, None).await
+}
+
+/// [`ingest`], with the courier the customer picked at checkout.
+pub async fn ingest_with_courier(store: &Store, id: &str, pincode: &str, cod: bool, courier: Option<i64>) -> i64 {
     let payment = if cod { json!({"method": "cod", "amount": 99_800}) } else { json!({"method": "prepaid"}) };
     let order = json!({
         "id": id,
@@ -83,7 +88,7 @@ pub async fn ingest(store: &Store, id: &str, pincode: &str, cod: bool) -> i64 {
             tracking_token: unique("tok"),
             outbox_kind: "sync_order".into(),
             outbox_payload: json!({"type": "sync_order"}),
-            requested_courier_id: None,
+            requested_courier_id: courier,
         })
         .await
         .unwrap();

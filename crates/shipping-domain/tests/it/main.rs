@@ -7,6 +7,7 @@ mod merge_props;
 mod order_mapping;
 mod package;
 mod parsing_props;
+mod returns;
 mod status_tables;
 
 mod support {

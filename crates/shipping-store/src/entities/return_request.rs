@@ -12,10 +12,21 @@ pub struct Model {
     pub channel_return_id: String,
     #[sea_orm(column_type = "Text")]
     pub reason: String,
+    /// A `shipping_domain::ReturnState` name; written only through `ReturnState`.
     pub status: String,
     pub sr_order_id: Option<i64>,
     pub sr_shipment_id: Option<i64>,
     pub awb: Option<String>,
+    pub courier_id: Option<i64>,
+    pub courier_name: Option<String>,
+    pub pickup_scheduled_at: Option<DateTimeUtc>,
+    /// The newest scan's time.
+    pub last_event_at: Option<DateTimeUtc>,
+    pub last_webhook_at: Option<DateTimeUtc>,
+    pub last_polled_at: Option<DateTimeUtc>,
+    /// Why Shiprocket refused the return for good (state `failed`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

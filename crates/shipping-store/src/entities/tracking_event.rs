@@ -8,6 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub shipment_id: i64,
+    /// Set on a customer return's scans (for its AWB); the shipment's merge reads them through
+    /// the return's meaning (`ReturnState::shipment_status`).
+    pub return_id: Option<i64>,
     pub awb: String,
     /// AWB, status and timestamp: one row per event however often it arrives.
     #[sea_orm(unique)]

@@ -201,7 +201,6 @@ pub async fn assign_awb(state: AppState, headers: HeaderMap, body: Bytes) -> Res
         .date_naive()
         .and_hms_opt(10, 0, 0)
         .map(|t| fmt_ts(t.and_local_timezone(crate::world::ist()).single().unwrap_or(now)));
-    let is_return = s.is_return || flag(&body, "is_return");
     {
         let Some(sm) = w.shipments.get_mut(&shipment_id) else {
             return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
@@ -213,9 +212,6 @@ pub async fn assign_awb(state: AppState, headers: HeaderMap, body: Bytes) -> Res
             sm.reassigned_at = Some(now);
         }
         sm.etd = Some(now + Duration::days(i64::from(quote.etd_days)));
-        if is_return {
-            sm.plan = schedule(now, &lifecycle::return_steps());
-        }
     }
     w.by_awb.insert(awb.clone(), shipment_id);
     if let Some(o) = w.orders.get_mut(&s.order_id)
@@ -223,9 +219,6 @@ pub async fn assign_awb(state: AppState, headers: HeaderMap, body: Bytes) -> Res
     {
         o.status_code = 3;
         o.status = "READY TO SHIP".into();
-    }
-    if is_return {
-        w.process_due();
     }
     let stamp = now.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     Json(json!({
@@ -267,7 +260,11 @@ fn shipped_by(s: &Shipment) -> Value {
     })
 }
 
-/// `POST courier/generate/pickup` — one shipment, AWB first; starts the forward lifecycle.
+/// `POST courier/generate/pickup` — one shipment, AWB first; starts the forward lifecycle, or
+/// for a return shipment the reverse pickup's (from the customer back to the warehouse).
+/// The reference documents pickup for shipments without a word on returns; as for a forward
+/// parcel, nothing moves before the pickup is asked for (assumption: a return's pickup is
+/// generated the same way, and its first scan is "Return Pickup Generated").
 pub async fn generate_pickup(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
     let body = parse_body(&headers, &body);
     let ids = match id_array(&body, "shipment_id", false) {
@@ -281,7 +278,7 @@ pub async fn generate_pickup(state: AppState, headers: HeaderMap, body: Bytes) -
     let Some(s) = w.shipments.get(shipment_id).cloned() else {
         return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
     };
-    if s.awb.is_none() || s.is_cancelled() || s.is_return {
+    if s.awb.is_none() || s.is_cancelled() {
         return error(StatusCode::BAD_REQUEST, "Invalid shipment id");
     }
     if s.pickup_scheduled_at.is_some() && text(&body, "status").as_deref() != Some("retry") {
@@ -289,15 +286,21 @@ pub async fn generate_pickup(state: AppState, headers: HeaderMap, body: Bytes) -
     }
     let token = format!("Reference No: 194_EXAMPLE {}_{}", s.id % 10_000_000, now.format("%d%m%Y"));
     let path: Path = s.path(seed);
+    let steps = if s.is_return { lifecycle::return_steps() } else { lifecycle::forward_steps(path) };
     if let Some(sm) = w.shipments.get_mut(shipment_id) {
         sm.pickup_scheduled_at = Some(now);
         sm.pickup_token = Some(token.clone());
-        sm.plan = schedule(now, &lifecycle::forward_steps(path));
+        sm.plan = schedule(now, &steps);
     }
-    if let Some(o) = w.orders.get_mut(&s.order_id) {
-        o.status_code = 4;
+    if s.is_return {
+        // The return's first step ("Return Pickup Generated") is due now.
+        w.process_due();
+    } else {
+        if let Some(o) = w.orders.get_mut(&s.order_id) {
+            o.status_code = 4;
+        }
+        w.apply_status(*shipment_id, lifecycle::PICKUP_SCHEDULED, now);
     }
-    w.apply_status(*shipment_id, lifecycle::PICKUP_SCHEDULED, now);
     let courier = s.courier.map(|c| c.1).unwrap_or_default();
     Json(json!({
         "pickup_status": 1,
