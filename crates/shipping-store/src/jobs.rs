@@ -28,6 +28,15 @@ pub struct SyncOrderV1 {
     pub shipment_id: i64,
 }
 
+/// Send a shipment's corrected order to Shiprocket (an edit after sync, before an AWB). The job
+/// sends whatever the stored order is when it runs, so a repeat, or a second edit's job,
+/// sends the same latest version: it is idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateOrderV1 {
+    pub order_id: i64,
+    pub shipment_id: i64,
+}
+
 /// A job about one shipment (assign AWB, label, pickup, cancel, refresh tracking...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentJobV1 {
@@ -90,6 +99,7 @@ pub struct CronV1 {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Job {
     SyncOrder(SyncOrderV1),
+    UpdateOrder(UpdateOrderV1),
     AssignAwb(ShipmentJobV1),
     GenerateLabel(ShipmentJobV1),
     SchedulePickup(ShipmentJobV1),
@@ -108,6 +118,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::SyncOrder(_) => "sync_order",
+            Job::UpdateOrder(_) => "update_order",
             Job::AssignAwb(_) => "assign_awb",
             Job::GenerateLabel(_) => "generate_label",
             Job::SchedulePickup(_) => "schedule_pickup",
@@ -126,6 +137,7 @@ impl Job {
     pub fn shipment_ids(&self) -> Vec<i64> {
         match self {
             Job::SyncOrder(j) => vec![j.shipment_id],
+            Job::UpdateOrder(j) => vec![j.shipment_id],
             Job::AssignAwb(j) | Job::GenerateLabel(j) | Job::SchedulePickup(j) | Job::CancelShipment(j) => {
                 vec![j.shipment_id]
             }
@@ -140,7 +152,11 @@ impl Job {
 
     pub fn priority(&self) -> Priority {
         match self {
-            Job::SyncOrder(_) | Job::ApplyWebhook(_) | Job::CancelShipment(_) | Job::NdrAction(_) => Priority::High,
+            Job::SyncOrder(_)
+            | Job::UpdateOrder(_)
+            | Job::ApplyWebhook(_)
+            | Job::CancelShipment(_)
+            | Job::NdrAction(_) => Priority::High,
             Job::AssignAwb(_)
             | Job::GenerateLabel(_)
             | Job::SchedulePickup(_)

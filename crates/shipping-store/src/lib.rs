@@ -6,6 +6,7 @@ pub mod api_queries;
 mod cleanup;
 pub mod dashboard;
 mod dead_letters;
+pub mod edits;
 pub mod entities;
 mod gauges;
 mod ingest;
@@ -17,6 +18,7 @@ mod sessions;
 mod tracking;
 
 pub use cleanup::Cleaned;
+pub use edits::{EditFollowUp, EditOutcome, OrderEditWrite};
 pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;
