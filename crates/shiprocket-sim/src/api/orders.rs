@@ -315,8 +315,8 @@ pub async fn update_address(state: AppState, headers: HeaderMap, body: Bytes) ->
 
 /// Phones: 10 digits (documented, "int (10 digits; strings accepted)"). Also refused, as a
 /// documented rule of this simulator (see the README): ten times the same digit, the
-/// placeholder a checkout gets when the buyer will not give a number. Shiprocket's exact
-/// wording is not published; Laravel's is used.
+/// placeholder a checkout gets when the buyer will not give a number. The top-level message is
+/// the one the reference documents for a bad pickup-location phone.
 fn validate_phones(body: &Value, fields: &[&str]) -> Result<(), Response> {
     let mut errors = serde_json::Map::new();
     for f in fields {
@@ -330,7 +330,7 @@ fn validate_phones(body: &Value, fields: &[&str]) -> Result<(), Response> {
             );
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(invalid("Oops! Invalid Data.", Value::Object(errors))) }
+    if errors.is_empty() { Ok(()) } else { Err(invalid("Not a valid mobile number", Value::Object(errors))) }
 }
 
 /// Cancels an order's shipment (scan and webhook when it has an AWB) and the order.
