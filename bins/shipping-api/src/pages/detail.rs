@@ -30,8 +30,13 @@ pub fn plain_sync_error(raw: &str) -> String {
         "Shiprocket could not be reached. It is retried automatically; you can also sync again."
     } else if l.contains("rate") && l.contains("limit") || l.contains("429") {
         "Shiprocket asked us to slow down. It is retried automatically."
-    } else if l.contains("validation") || l.contains("422") || l.contains("invalid") {
-        "Shiprocket refused the order's details (see below). Correct the order in the shop, then sync again."
+    } else if l.contains("validation")
+        || l.contains("422")
+        || l.contains("invalid")
+        || l.contains("rejected")
+        || l.contains("not a valid")
+    {
+        "Shiprocket refused the order's details (see below). Correct them in the form below; the sync starts again by itself."
     } else if l.contains("cancel") {
         "The Shiprocket order was cancelled; syncing again creates a re-shipment."
     } else {

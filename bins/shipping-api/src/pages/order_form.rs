@@ -13,7 +13,6 @@ use crate::routes::shipments::load;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 use shipping_domain::{Address, OrderEdit, ShopOrder};
@@ -97,9 +96,14 @@ impl EditFormState {
     }
 }
 
+/// `items[0].weight` → `edit-items-0-weight`: ids usable in CSS selectors as they are.
 fn input_id(name: &str) -> String {
-    let id: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    format!("edit-{}", id.trim_end_matches('-'))
+    let mut id = String::from("edit");
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').filter(|p| !p.is_empty()) {
+        id.push('-');
+        id.push_str(&part.replace('_', "-"));
+    }
+    id
 }
 
 fn field(state: &EditFormState, name: &str, label: &str, kind: &str) -> String {
@@ -273,8 +277,10 @@ pub async fn save(State(state): State<AppState>, admin: Admin, ApiPath(id): ApiP
         Err(ApiError::Validation { fields, message }) => {
             let fields = if fields.is_empty() { vec![FieldError { field: "body".into(), message }] } else { fields };
             let form_state = EditFormState::submitted(&form, fields);
+            // 200, as a page the browser shows normally (a 4xx document is a console error);
+            // the errors are in it, beside their fields.
             let page = super::detail::page(&state, &admin, id, String::new(), Some(form_state)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok(page.into_response())
         }
         Err(e) => Err(e.into()),
     }
