@@ -173,7 +173,7 @@ pub async fn page(
     state: &AppState,
     admin: &Admin,
     id: i64,
-    done: String,
+    notice: String,
     edit: Option<EditFormState>,
 ) -> PageResult<axum::response::Html<String>> {
     let s = load(state, id).await?;
@@ -315,7 +315,7 @@ pub async fn page(
         _ => String::new(),
     };
     let content = format!(
-        "{done}{sync_error}{summary}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>{edit_form}\
+        "{notice}{sync_error}{summary}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>{edit_form}\
          <section><h2>Timeline</h2>{timeline}</section><section><h2>Documents</h2>{documents}</section>{ndr_section}\
          <section><h2>Audit log</h2>{audit_table}</section>"
     );
