@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod order_edit;
 pub mod pages;
 pub mod password;
 pub mod routes;

@@ -29,6 +29,7 @@ pub fn note_error_class(class: &'static str) {
 fn ids(job: &Job) -> (Option<i64>, Option<i64>) {
     match job {
         Job::SyncOrder(j) => (Some(j.order_id), Some(j.shipment_id)),
+        Job::UpdateOrder(j) => (Some(j.order_id), Some(j.shipment_id)),
         Job::AssignAwb(j) | Job::GenerateLabel(j) | Job::SchedulePickup(j) | Job::CancelShipment(j) => {
             (None, Some(j.shipment_id))
         }

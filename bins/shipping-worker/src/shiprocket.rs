@@ -2,7 +2,9 @@
 //! knows both.
 
 use shipping_domain::{CourierQuote, Money, PaymentMethod, ShiprocketOrderDraft};
-use shiprocket_client::endpoints::orders::{OrderItem, OrderPayload, PaymentMethod as ApiPayment};
+use shiprocket_client::endpoints::orders::{
+    OrderItem, OrderPayload, PaymentMethod as ApiPayment, UpdateDeliveryAddress,
+};
 use shiprocket_client::endpoints::serviceability::CourierOption;
 
 fn rupees(m: Money) -> f64 {
@@ -80,4 +82,44 @@ pub fn quote(c: &CourierOption) -> Option<CourierQuote> {
         rating: c.rating.map(|r| r as f32),
         cod_available: c.cod,
     })
+}
+
+/// The delivery-address update for a validated draft: the shipping address, or the billing one
+/// when the parcel goes there.
+pub fn delivery_address(d: &ShiprocketOrderDraft, sr_order_id: u64) -> UpdateDeliveryAddress {
+    let text = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let or = |s: &Option<String>, billing: &str| s.clone().unwrap_or_else(|| billing.to_owned());
+    if d.shipping_is_billing {
+        UpdateDeliveryAddress {
+            order_id: sr_order_id,
+            shipping_customer_name: d.billing_customer_name.clone(),
+            shipping_last_name: text(&d.billing_last_name),
+            shipping_phone: d.billing_phone.as_ref().to_owned(),
+            shipping_address: d.billing_address.clone(),
+            shipping_address_2: text(&d.billing_address_2),
+            shipping_city: d.billing_city.clone(),
+            shipping_state: d.billing_state.clone(),
+            shipping_country: d.billing_country.clone(),
+            shipping_pincode: d.billing_pincode.as_ref().to_owned(),
+        }
+    } else {
+        UpdateDeliveryAddress {
+            order_id: sr_order_id,
+            shipping_customer_name: or(&d.shipping_customer_name, &d.billing_customer_name),
+            shipping_last_name: text(&d.shipping_last_name),
+            shipping_phone: d
+                .shipping_phone
+                .as_ref()
+                .map_or_else(|| d.billing_phone.as_ref().to_owned(), |p| p.as_ref().to_owned()),
+            shipping_address: or(&d.shipping_address, &d.billing_address),
+            shipping_address_2: text(&d.shipping_address_2),
+            shipping_city: or(&d.shipping_city, &d.billing_city),
+            shipping_state: or(&d.shipping_state, &d.billing_state),
+            shipping_country: or(&d.shipping_country, &d.billing_country),
+            shipping_pincode: d
+                .shipping_pincode
+                .as_ref()
+                .map_or_else(|| d.billing_pincode.as_ref().to_owned(), |p| p.as_ref().to_owned()),
+        }
+    }
 }

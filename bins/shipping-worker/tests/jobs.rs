@@ -975,3 +975,74 @@ async fn the_checkout_courier_is_booked_and_a_fallback_says_why(runner: Runner) 
     assert!(s.courier_note.as_deref().unwrap().contains("picked at checkout (999999) no longer serves"), "{s:?}");
     h.cleanup().await;
 }
+
+/// A correction after the sync, stored as the API stores it (`Store::edit_order`), sent by the
+/// real `update_order` job; sent again, it changes nothing; once booked, it is refused.
+async fn update_order_is_idempotent_and_refused_once_booked(runner: Runner, backend: Backend) {
+    use shipping_store::jobs::UpdateOrderV1;
+    use shipping_store::{EditFollowUp, EditOutcome, OrderEditWrite};
+    let h = Harness::start(runner, backend, SimConfig::default(), Settings { auto_ship: false, ..Settings::default() })
+        .await;
+    let id = h.ingest("UPD-W-1", "560001", false).await;
+    assert!(h.drain(5).await.dead.is_empty());
+    let s = h.shipment(id).await;
+    assert_eq!(s.sync_status, "synced");
+    let order = h.ctx.store.order(s.order_id).await.unwrap().unwrap();
+    let stored: shipping_domain::ShopOrder = serde_json::from_str(&order.payload).unwrap();
+    let mut edit = shipping_domain::OrderEdit::of(&stored);
+    let mut moved = edit.billing.clone();
+    moved.line1 = "42 Lake View Road, Bandra".into();
+    moved.city = "Mumbai".into();
+    moved.pincode = shipping_domain::Pincode::parse("400050").unwrap();
+    edit.shipping = Some(moved);
+    let corrected = edit.apply(&stored).unwrap();
+    let write = OrderEditWrite {
+        order_id: s.order_id,
+        shipment_id: id,
+        shipment_version: s.version,
+        payload: serde_json::to_value(&corrected).unwrap(),
+        items: vec![],
+        follow_up: EditFollowUp::UpdateAtShiprocket,
+        actor: "test".into(),
+        changed: shipping_domain::changed_fields(&stored, &corrected),
+    };
+    assert_eq!(h.ctx.store.edit_order(&write).await.unwrap(), EditOutcome::Applied { job: Some("update_order") });
+    assert!(h.drain(5).await.dead.is_empty());
+    let calls = |h: &Harness, route: &str| h.sim.counters().calls.get(route).copied().unwrap_or(0);
+    assert_eq!((calls(&h, "orders/update/adhoc"), calls(&h, "orders/address/update")), (1, 1));
+    let after_first = h.sim.order_request("UPD-W-1").unwrap();
+    assert_eq!(after_first.0["shipping_city"], "Mumbai");
+    assert_eq!(after_first.1, "400050", "the shipment is delivered to the new pincode");
+
+    // Delivered twice (at least once): the same order is sent again, and nothing changes.
+    let job = Job::UpdateOrder(UpdateOrderV1 { order_id: s.order_id, shipment_id: id });
+    h.ctx.store.enqueue(h.ctx.store.db(), &job).await.unwrap();
+    assert!(h.drain(5).await.dead.is_empty());
+    assert_eq!(calls(&h, "orders/update/adhoc"), 2);
+    assert_eq!(h.sim.order_request("UPD-W-1").unwrap(), after_first, "the same order at Shiprocket");
+    assert_eq!(h.sim.counters().orders_created["UPD-W-1"], 1);
+
+    // Booked before a late update runs: not sent, recorded for the operator.
+    let assign = Job::AssignAwb(shipping_store::jobs::ShipmentJobV1 { shipment_id: id, courier_id: None });
+    h.ctx.store.enqueue(h.ctx.store.db(), &assign).await.unwrap();
+    assert!(h.drain(5).await.dead.is_empty());
+    assert!(h.shipment(id).await.awb.is_some());
+    h.ctx.store.enqueue(h.ctx.store.db(), &job).await.unwrap();
+    let drained = h.drain(5).await;
+    assert_eq!(drained.dead.len(), 1, "{drained:?}");
+    assert_eq!(calls(&h, "orders/update/adhoc"), 2, "not sent once an AWB exists");
+    let audit = h.ctx.store.audit_trail("shipment", id).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "shiprocket_update_refused"), "{audit:?}");
+    assert!(audit.iter().any(|a| a.action == "shiprocket_order_updated"));
+    h.cleanup().await;
+}
+
+on_both_runners!(update_order_on_sqlite);
+async fn update_order_on_sqlite(runner: Runner) {
+    update_order_is_idempotent_and_refused_once_booked(runner, Backend::Sqlite).await;
+}
+
+on_both_runners!(update_order_on_postgres);
+async fn update_order_on_postgres(runner: Runner) {
+    update_order_is_idempotent_and_refused_once_booked(runner, Backend::Postgres).await;
+}

@@ -74,6 +74,7 @@ pub(crate) fn split_decimal(s: &str) -> Option<(&str, &str)> {
 
 pub mod contact;
 pub mod courier;
+pub mod edit;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;
@@ -89,6 +90,7 @@ pub mod status;
 
 pub use contact::{Email, Phone, Pincode};
 pub use courier::{CourierChoice, CourierQuote, Preference, choose_courier};
+pub use edit::{EditRefused, EditRoute, OrderEdit, changed_fields, edit_route};
 pub use error::{AddressField, DomainError, Field, LineField, NoCourier};
 pub use ids::{Awb, ChannelOrderId, ShipmentId, ShiprocketOrderId, ShopOrderId, channel_order_id};
 pub use lifecycle::{

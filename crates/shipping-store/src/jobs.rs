@@ -28,6 +28,15 @@ pub struct SyncOrderV1 {
     pub shipment_id: i64,
 }
 
+/// Send a shipment's corrected order to Shiprocket (an edit after sync, before an AWB). The job
+/// sends whatever the stored order is when it runs, so a repeat, or a second edit's job,
+/// sends the same latest version: it is idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateOrderV1 {
+    pub order_id: i64,
+    pub shipment_id: i64,
+}
+
 /// A job about one shipment (assign AWB, label, pickup, cancel, refresh tracking...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentJobV1 {
@@ -105,6 +114,7 @@ pub struct CronV1 {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Job {
     SyncOrder(SyncOrderV1),
+    UpdateOrder(UpdateOrderV1),
     AssignAwb(ShipmentJobV1),
     GenerateLabel(ShipmentJobV1),
     SchedulePickup(ShipmentJobV1),
@@ -145,7 +155,7 @@ const fn spec(
 }
 
 /// Every kind of job.
-pub const JOBS: [JobSpec; 15] = [
+pub const JOBS: [JobSpec; 16] = [
     spec("sync_order", Priority::High, true, &["assign_awb", "send_notification", "cancel_shipment"]),
     spec("assign_awb", Priority::Medium, true, &["generate_label", "schedule_pickup", "cancel_shipment"]),
     spec("generate_label", Priority::Medium, true, &[]),
@@ -174,6 +184,7 @@ pub const JOBS: [JobSpec; 15] = [
             "cancel_shipment",
         ],
     ),
+    spec("update_order", Priority::High, false, &[]),
 ];
 
 impl Job {
@@ -195,6 +206,7 @@ impl Job {
             Job::RefreshReturns(_) => 12,
             Job::SendNotification(_) => 13,
             Job::Cron(_) => 14,
+            Job::UpdateOrder(_) => 15,
         };
         &JOBS[i]
     }
@@ -208,6 +220,7 @@ impl Job {
     pub fn shipment_ids(&self) -> Vec<i64> {
         match self {
             Job::SyncOrder(j) => vec![j.shipment_id],
+            Job::UpdateOrder(j) => vec![j.shipment_id],
             Job::AssignAwb(j) | Job::GenerateLabel(j) | Job::SchedulePickup(j) | Job::CancelShipment(j) => {
                 vec![j.shipment_id]
             }

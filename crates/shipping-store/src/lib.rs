@@ -6,6 +6,7 @@ pub mod api_queries;
 mod cleanup;
 pub mod dashboard;
 mod dead_letters;
+pub mod edits;
 pub mod entities;
 mod gauges;
 mod ingest;
@@ -20,6 +21,7 @@ pub mod steps;
 mod tracking;
 
 pub use cleanup::Cleaned;
+pub use edits::{EditFollowUp, EditOutcome, OrderEditWrite};
 pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;

@@ -10,7 +10,9 @@ use shiprocket_client::endpoints::PageRequest;
 use shiprocket_client::endpoints::awb::AssignAwb;
 use shiprocket_client::endpoints::documents::{GenerateLabel, GenerateManifest, PrintInvoice, PrintManifest};
 use shiprocket_client::endpoints::ndr::{ListNdr, NdrAction, NdrActionBody, NdrActionKind};
-use shiprocket_client::endpoints::orders::{CancelOrders, CreateOrder, ListOrders, ShowOrder, UpdateOrder};
+use shiprocket_client::endpoints::orders::{
+    CancelOrders, CreateOrder, ListOrders, ShowOrder, UpdateDeliveryAddress, UpdateOrder,
+};
 use shiprocket_client::endpoints::pickup::GeneratePickup;
 use shiprocket_client::endpoints::pickup_locations::{AddPickupLocation, ListPickupLocations};
 use shiprocket_client::endpoints::returns::{CreateReturn, ListReturns};
@@ -84,6 +86,26 @@ async fn orders_endpoints() {
         .call(&UpdateOrder(payload), Method::POST, "orders/update/adhoc", ok("order_update_adhoc_response.json"))
         .await;
     assert!(updated.partially_updated);
+    assert_eq!(updated.not_updated_fields, ["order_date", "pickup_location", "channel_id", "comment"]);
+
+    let address = UpdateDeliveryAddress {
+        order_id: 412345678,
+        shipping_customer_name: "Ravi".into(),
+        shipping_last_name: None,
+        shipping_phone: "9123456780".into(),
+        shipping_address: "42 Lake View Road".into(),
+        shipping_address_2: None,
+        shipping_city: "Mumbai".into(),
+        shipping_state: "Maharashtra".into(),
+        shipping_country: "India".into(),
+        shipping_pincode: "400050".into(),
+    };
+    let (moved, seen) = h.call(&address, Method::POST, "orders/address/update", Reply::raw(202, "")).await;
+    assert_eq!(moved.status, 202, "documented: 202 with an empty body");
+    assert_eq!(seen.json()["order_id"], 412345678);
+    assert_eq!(seen.json()["shipping_pincode"], "400050");
+    assert!(seen.json().get("shipping_last_name").is_none(), "absent parts are not sent");
+    assert!(!format!("{address:?}").contains("Lake View"), "Debug shows no customer data");
 
     let (cancelled, seen) =
         h.call(&CancelOrders { ids: vec![412345678] }, Method::POST, "orders/cancel", Reply::raw(204, "")).await;

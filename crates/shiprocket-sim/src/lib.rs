@@ -267,6 +267,15 @@ impl Simulator {
         control::state_json(&self.shared.world())
     }
 
+    /// The order under `channel_order_id` as Shiprocket now holds it: its create body with the
+    /// updates applied since (items, delivery address), and its shipment's delivery pincode.
+    pub fn order_request(&self, channel_order_id: &str) -> Option<(serde_json::Value, String)> {
+        let w = self.shared.world();
+        let order = w.by_channel.get(channel_order_id).and_then(|id| w.orders.get(id))?;
+        let pincode = w.shipments.get(&order.shipment_id).map(|s| s.delivery_pincode.clone()).unwrap_or_default();
+        Some((order.request.clone(), pincode))
+    }
+
     pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
         self.shared.world().now()
     }

@@ -238,3 +238,51 @@ async fn awb_assignment_may_book_another_courier_for_some_pincodes() {
     let a = api.post("courier/assign/awb", json!({"shipment_id": created["shipment_id"], "courier_id": 43})).await.body;
     assert_eq!(a["response"]["data"]["courier_company_id"], 43);
 }
+
+#[tokio::test]
+async fn updates_change_items_and_the_delivery_address_until_an_awb_or_a_cancellation() {
+    let api = Api::start(SimConfig::default()).await;
+    let created = api.post("orders/create/adhoc", order("UPD-1")).await.body;
+    let sr_id = created["order_id"].clone();
+    let mut items = order("UPD-1");
+    items["order_items"][0]["units"] = json!(3);
+    let updated = api.post("orders/update/adhoc", items.clone()).await;
+    assert_eq!(updated.status, 200);
+    assert_eq!(updated.body["partially_update"], true);
+    assert!(updated.body["not_updated_fields"].as_str().unwrap().contains("billing_address"), "a string of keys");
+
+    let address = json!({"order_id": sr_id, "shipping_customer_name": "Ravi", "shipping_phone": "9123456780",
+        "shipping_address": "42 Lake View Road", "shipping_city": "Mumbai", "shipping_state": "Maharashtra",
+        "shipping_country": "India", "shipping_pincode": "400050"});
+    let moved = api.post("orders/address/update", address.clone()).await;
+    assert_eq!(moved.status, 202);
+    let (held, pincode) = api.sim.order_request("UPD-1").unwrap();
+    assert_eq!((held["shipping_address"].as_str(), pincode.as_str()), (Some("42 Lake View Road"), "400050"));
+    assert_eq!(held["order_items"][0]["units"], 3);
+    let mut unknown = address.clone();
+    unknown["order_id"] = json!(1);
+    assert_eq!(api.post("orders/address/update", unknown).await.status, 422);
+    let mut placeholder = address.clone();
+    placeholder["shipping_phone"] = json!("9999999999");
+    assert_eq!(api.post("orders/address/update", placeholder).await.status, 422);
+
+    assert_eq!(api.post("orders/cancel", json!({"ids": [sr_id]})).await.status, 204);
+    let refused = api.post("orders/update/adhoc", items).await;
+    assert_eq!(
+        (refused.status, refused.body["message"].as_str()),
+        (400, Some("Order can not be updated as it is cancelled"))
+    );
+    assert_eq!(api.post("orders/address/update", address).await.status, 400);
+}
+
+#[tokio::test]
+async fn a_placeholder_phone_is_refused_on_create() {
+    let api = Api::start(SimConfig::default()).await;
+    let mut o = order("PH-1");
+    o["billing_phone"] = json!("9999999999");
+    let refused = api.post("orders/create/adhoc", o).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.body["message"], "Not a valid mobile number");
+    assert!(refused.body["errors"]["billing_phone"].is_array());
+    assert!(!api.sim.counters().orders_created.contains_key("PH-1"));
+}

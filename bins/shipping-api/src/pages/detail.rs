@@ -1,10 +1,12 @@
 //! `GET /admin/shipments/{id}`: everything about one shipment, and its actions. The actions go
 //! through the same checks and jobs as `POST /v1/shipments/{id}/{action}`.
 
+use super::order_form::{self, EditFormState};
 use super::session::Admin;
 use super::{FormData, PageError, PageResult, admin_page, esc, see_other};
 use crate::error::ApiError;
 use crate::extract::ApiPath;
+use crate::order_edit::route_for;
 use crate::routes::rates::{configured_pickup, quote};
 use crate::routes::shipments::{Action, ActionBody, load, perform, require_enabled};
 use crate::state::AppState;
@@ -28,8 +30,13 @@ pub fn plain_sync_error(raw: &str) -> String {
         "Shiprocket could not be reached. It is retried automatically; you can also sync again."
     } else if l.contains("rate") && l.contains("limit") || l.contains("429") {
         "Shiprocket asked us to slow down. It is retried automatically."
-    } else if l.contains("validation") || l.contains("422") || l.contains("invalid") {
-        "Shiprocket refused the order's details (see below). Correct the order in the shop, then sync again."
+    } else if l.contains("validation")
+        || l.contains("422")
+        || l.contains("invalid")
+        || l.contains("rejected")
+        || l.contains("not a valid")
+    {
+        "Shiprocket refused the order's details (see below). Correct them in the form below; the sync starts again by itself."
     } else if l.contains("cancel") {
         "The Shiprocket order was cancelled; syncing again creates a re-shipment."
     } else {
@@ -42,6 +49,9 @@ pub fn plain_sync_error(raw: &str) -> String {
 pub struct DoneQuery {
     #[serde(default)]
     done: Option<String>,
+    /// After a correction: how many fields changed.
+    #[serde(default)]
+    edited: Option<usize>,
 }
 
 fn hidden(action: &str, admin: &Admin) -> String {
@@ -202,21 +212,38 @@ pub async fn show(
     ApiPath(id): ApiPath<i64>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let s = load(&state, id).await?;
+    let done = q
+        .done
+        .as_deref()
+        .and_then(|d| Action::parse(d).ok())
+        .map(|a| format!("<p class=\"ok\" role=\"status\">{} requested; the worker will do it shortly.</p>", a.path()))
+        .or_else(|| {
+            q.edited.map(|n| {
+                format!("<p class=\"ok\" role=\"status\" id=\"edited\">Order corrected ({n} field(s) changed).</p>")
+            })
+        })
+        .unwrap_or_default();
+    Ok(page(&state, &admin, id, done, None).await?.into_response())
+}
+
+/// The shipment page with `notice` on top; `edit` is the correction form's state when it comes
+/// back with errors (otherwise the form shows the stored order).
+pub async fn page(
+    state: &AppState,
+    admin: &Admin,
+    id: i64,
+    notice: String,
+    edit: Option<EditFormState>,
+) -> PageResult<axum::response::Html<String>> {
+    let s = load(state, id).await?;
     let order = state.store.order(s.order_id).await?;
     let shop_order: Option<ShopOrder> = order.as_ref().and_then(|o| serde_json::from_str(&o.payload).ok());
     let events = state.store.tracking_events(id).await?;
     let docs = state.store.documents_of(id).await?;
     let audit = state.store.audit_trail("shipment", id).await?;
     let ndrs = state.store.ndr_actions_of(id).await?;
-    let returns = returns_section(&state, id, true).await?;
+    let returns = returns_section(state, id, true).await?;
 
-    let done = q
-        .done
-        .as_deref()
-        .and_then(|d| Action::parse(d).ok())
-        .map(|a| format!("<p class=\"ok\" role=\"status\">{} requested; the worker will do it shortly.</p>", a.path()))
-        .unwrap_or_default();
     let sync_error = s
         .sync_error
         .as_deref()
@@ -314,20 +341,20 @@ pub async fn show(
         (Action::Cancel, "Cancel shipment"),
     ] {
         if action.allowed(&s).is_ok() {
-            actions.push_str(&simple_form(id, action, label, &admin));
+            actions.push_str(&simple_form(id, action, label, admin));
         }
     }
     if Action::AssignAwb.allowed(&s).is_ok() {
         match &shop_order {
-            Some(o) => actions.push_str(&courier_form(&state, &s, o, &admin).await),
+            Some(o) => actions.push_str(&courier_form(state, &s, o, admin).await),
             None => actions.push_str("<p class=\"error\">The stored order cannot be read; no rates.</p>"),
         }
     }
     if Action::Return.allowed(&s).is_ok() {
-        actions.push_str(&return_form(id, &admin));
+        actions.push_str(&return_form(id, admin));
     }
     if Action::NdrAction.allowed(&s).is_ok() {
-        actions.push_str(&ndr_form(id, &admin));
+        actions.push_str(&ndr_form(id, admin));
     }
     let ndr_rows = ndrs
         .iter()
@@ -365,12 +392,17 @@ pub async fn show(
             "<table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Who</th></tr></thead><tbody>{audit_rows}</tbody></table>"
         )
     };
+    // The correction form, while the shipment's state allows one.
+    let edit_form = match (&shop_order, route_for(&s)) {
+        (Some(o), Ok(_)) => order_form::render(id, o, &edit.unwrap_or_else(|| EditFormState::of(o)), admin),
+        _ => String::new(),
+    };
     let content = format!(
-        "{done}{attention}{cancel_note}{sync_error}{summary}{courier_note}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>\
+        "{notice}{attention}{cancel_note}{sync_error}{summary}{courier_note}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>{edit_form}\
          <section><h2>Timeline</h2>{timeline}</section>{returns}<section><h2>Documents</h2>{documents}</section>{ndr_section}\
          <section><h2>Audit log</h2>{audit_table}</section>"
     );
-    Ok(admin_page(&format!("Shipment {id}"), &admin, &content).into_response())
+    Ok(admin_page(&format!("Shipment {id}"), admin, &content))
 }
 
 fn opt_date(form: &FormData, name: &str) -> Result<Option<NaiveDate>, PageError> {

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod bulk;
 pub mod dead_jobs;
 pub mod detail;
+pub mod order_form;
 pub mod session;
 pub mod shipments;
 pub mod track;
@@ -172,6 +173,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/labels.zip", get(bulk::labels_zip))
         .route("/admin/shipments/{id}", get(detail::show))
         .route("/admin/shipments/{id}/action", post(detail::act))
+        .route("/admin/shipments/{id}/order", post(order_form::save))
         .route("/admin/shipments/{id}/documents/{doc}", get(detail::document))
         .route("/admin/dead-jobs", get(dead_jobs::list))
         .route("/admin/dead-jobs/replay", post(dead_jobs::replay))
@@ -193,6 +195,7 @@ pub const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/labels.zip?ids=1"),
     ("GET", "/admin/shipments/1"),
     ("POST", "/admin/shipments/1/action"),
+    ("POST", "/admin/shipments/1/order"),
     ("GET", "/admin/shipments/1/documents/1"),
     ("GET", "/admin/dead-jobs"),
     ("POST", "/admin/dead-jobs/replay"),

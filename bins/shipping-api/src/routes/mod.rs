@@ -38,6 +38,7 @@ fn groups() -> Groups {
     Groups {
         api: OpenApiRouter::new()
             .routes(routes!(orders::ingest))
+            .routes(routes!(orders::edit))
             .routes(routes!(orders::shipment_of_order))
             .routes(routes!(shipments::list))
             .routes(routes!(shipments::export_csv))

@@ -1,8 +1,10 @@
-//! `POST /v1/orders` (the order-paid event) and `GET /v1/orders/{shop_order_id}/shipment`.
+//! `POST /v1/orders` (the order-paid event), `PUT /v1/orders/{shop_order_id}` (a correction)
+//! and `GET /v1/orders/{shop_order_id}/shipment`.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiPath, JsonBody};
+use crate::order_edit::{OrderEdited, edit_order};
 use crate::routes::shipments::{ShipmentView, TimelineEntry};
 use crate::state::{AppState, new_tracking_token};
 use axum::Json;
@@ -10,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::json;
-use shipping_domain::{DraftOptions, PackageDefaults, Payment, ShiprocketOrderDraft, ShopOrder};
+use shipping_domain::{DraftOptions, OrderEdit, PackageDefaults, Payment, ShiprocketOrderDraft, ShopOrder};
 use shipping_store::{IngestOutcome, NewOrder, NewOrderItem};
 
 /// The answer to an accepted order; a replay gets the same body.
@@ -29,9 +31,9 @@ fn to_i64(v: u64, field: &str) -> ApiResult<i64> {
     i64::try_from(v).map_err(|_| ApiError::field(field, "is too large"))
 }
 
-fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOrder> {
-    let payload = serde_json::to_value(order).map_err(ApiError::internal)?;
-    let items = order
+/// The order's lines as the store keeps them.
+pub(crate) fn order_items(order: &ShopOrder) -> ApiResult<Vec<NewOrderItem>> {
+    order
         .items
         .iter()
         .enumerate()
@@ -48,7 +50,12 @@ fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOr
                 weight_grams: l.weight.map(|w| i32::try_from(w.grams()).unwrap_or(i32::MAX)),
             })
         })
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect()
+}
+
+fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOrder> {
+    let payload = serde_json::to_value(order).map_err(ApiError::internal)?;
+    let items = order_items(order)?;
     let (payment_method, cod) = match order.payment {
         Payment::Prepaid => ("prepaid", 0),
         Payment::Cod { amount } => ("cod", to_i64(amount.paise(), "payment.amount")?),
@@ -144,6 +151,32 @@ pub async fn ingest(
             )))
         }
     }
+}
+
+/// Replaces the order's editable fields (contact, addresses, items with their weights and
+/// sizes; never the id, payment, shipping charges or what was paid), validated like a new
+/// order. Before the Shiprocket order exists the stored order is replaced and a failed sync
+/// starts again (one `sync_order` job); after, before an AWB, an `update_order` job sends the
+/// correction to Shiprocket. Every edit is audited (who, which fields).
+#[utoipa::path(put, path = "/v1/orders/{shop_order_id}", tag = "orders",
+    summary = "Correct an order before it ships (contact, addresses, items, package)",
+    params(("shop_order_id" = String, Path, description = "The shop's order id")),
+    request_body(content = OrderEdit, description = "The editable fields, each replaced whole; unknown fields (payment, id) are refused"),
+    responses(
+        (status = 200, description = "Stored; `job` says what carries it on to Shiprocket", body = OrderEdited),
+        (status = 404, description = "No such order", body = ErrorEnvelope),
+        (status = 409, description = "The shipment's state does not allow an edit (AWB assigned, cancelled, sync running)", body = ErrorEnvelope),
+        (status = 422, description = "A field is invalid, or the items would change what was paid; `fields` names it", body = ErrorEnvelope),
+        (status = 503, description = "Shiprocket sync is switched off (an edit that must reach Shiprocket)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []), ("apiKey" = [])))]
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(shop_order_id): ApiPath<String>,
+    JsonBody(body): JsonBody<OrderEdit>,
+) -> ApiResult<Json<OrderEdited>> {
+    Ok(Json(edit_order(&state, &caller.actor, &shop_order_id, &body).await?))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -319,3 +319,69 @@ async fn checkout_widget_shows_rates_and_says_when_a_pincode_is_not_served() {
     b.quit().await;
     app.cleanup().await;
 }
+
+/// The value of the input `#id`.
+async fn value_of(b: &Browser, id: &str) -> Value {
+    b.execute("return document.getElementById(arguments[0]).value;", json!([id])).await
+}
+
+// The admin form goes through the same edit as `PUT /v1/orders/{id}`: on both backends, with
+// the worker's real jobs against the simulator.
+crate::on_both_backends!(admin_corrects_an_order_shiprocket_refused_and_it_syncs_once, |backend: Backend| async move {
+    let app = TestApp::on(backend).start().await;
+    let handler = worker(&app, false);
+    let mut o = order("BR-EDIT");
+    o["customer"]["phone"] = json!("9999999999"); // well-formed, refused by the simulator
+    let r = app.post("/v1/orders", &o).await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["shipment_id"].as_i64().unwrap();
+    let drained = shipping_worker::runner::drain(&app.state.store, &handler, 5, 200).await.unwrap();
+    assert_eq!(drained.dead.len(), 1, "the refused sync");
+    assert_eq!(app.state.store.shipment(id).await.unwrap().unwrap().state, "sync_failed");
+
+    let prefix = if backend == Backend::Postgres { "postgres-" } else { "" };
+    let b = Browser::start(1280, 900).await.with_artifact_prefix(prefix);
+    sign_in(&b, &app).await;
+    b.goto(&app.url(&format!("/admin/shipments/{id}"))).await;
+    b.check_page("order-edit-failed-sync").await;
+    assert!(b.text("main").await.contains("Correct them in the form below"), "the sync problem points at the form");
+    assert_eq!(value_of(&b, "edit-customer-phone").await, "9999999999", "the current values are filled in");
+    assert_eq!(value_of(&b, "edit-billing-city").await, "Bengaluru");
+    assert_eq!(value_of(&b, "edit-items-0-weight").await, "250");
+
+    // A mistake is shown beside its field, with what was typed kept.
+    b.type_into("#edit-customer-phone", "98765 01234").await;
+    b.type_into("#edit-billing-pincode", "012345").await;
+    b.click("#edit-save").await;
+    b.wait_for(
+        "the pincode's error",
+        "return !!document.getElementById('edit-billing-pincode-error');",
+        Duration::from_secs(10),
+    )
+    .await;
+    b.check_page("order-edit-errors").await;
+    assert!(!b.text("#edit-billing-pincode-error").await.is_empty());
+    assert_eq!(value_of(&b, "edit-customer-phone").await, "98765 01234");
+    assert!(app.state.store.audit_trail("shipment", id).await.unwrap().iter().all(|a| a.action != "edit_order"));
+
+    b.type_into("#edit-billing-pincode", "560038").await;
+    b.click("#edit-save").await;
+    b.wait_for("the saved notice", "return !!document.getElementById('edited');", Duration::from_secs(10)).await;
+    b.check_page("order-edit-saved").await;
+    let audit = app.state.store.audit_trail("shipment", id).await.unwrap();
+    let edit = audit.iter().find(|a| a.action == "edit_order").expect("audited");
+    assert_eq!(edit.actor, "admin:ops");
+    assert!(edit.details.contains("customer.phone") && !edit.details.contains("01234"), "{}", edit.details);
+    let syncs = app.jobs().await.iter().filter(|j| matches!(j, Job::SyncOrder(s) if s.shipment_id == id)).count();
+    assert_eq!(syncs, 2, "the ingest's sync and exactly one more");
+
+    drain(&app, &handler).await;
+    assert_eq!(app.state.store.shipment(id).await.unwrap().unwrap().sync_status, "synced");
+    assert_eq!(app.sim.counters().orders_created.get("BR-EDIT"), Some(&1), "one Shiprocket order");
+    assert_eq!(app.sim.order_request("BR-EDIT").unwrap().0["billing_phone"], "9876501234");
+    b.goto(&app.url(&format!("/admin/shipments/{id}"))).await;
+    b.check_page("order-edit-synced").await;
+    assert_eq!(value_of(&b, "edit-customer-phone").await, "9876501234", "still editable until the AWB");
+    b.quit().await;
+    app.cleanup().await;
+});

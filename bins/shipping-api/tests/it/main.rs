@@ -8,6 +8,7 @@ mod browser;
 mod logs;
 mod openapi;
 mod ops;
+mod order_edits;
 mod orders;
 mod pages;
 mod rates;

@@ -112,6 +112,18 @@ on_both_backends!(every_operation_answers_as_documented, |backend: Backend| asyn
     let id = created["shipment_id"].as_i64().unwrap();
     let other = second["shipment_id"].as_i64().unwrap();
 
+    // Corrections: before the sync (stored), invalid, no such order; after the AWB below.
+    let e = "/v1/orders/{shop_order_id}";
+    let base = order("ORD-OA-3");
+    let mut edit = json!({"customer": base["customer"], "billing": base["billing"], "items": base["items"]});
+    edit["billing"]["line2"] = json!("Near the metro station");
+    let (s, edited) = rec.call("put", e, "/v1/orders/ORD-OA-3", true, Some(edit.clone())).await;
+    assert_eq!((s, edited["changed_fields"].clone()), (200, json!(["billing.line2"])), "{edited}");
+    let mut bad_edit = edit.clone();
+    bad_edit["billing"]["pincode"] = json!("05600");
+    assert_eq!(rec.call("put", e, "/v1/orders/ORD-OA-3", true, Some(bad_edit)).await.0, 422);
+    assert_eq!(rec.call("put", e, "/v1/orders/ORD-NONE", true, Some(edit.clone())).await.0, 404);
+
     // The worker syncs and books both (AWB, label, pickup); a keyed webhook then moves one.
     drain(&app, &handler).await;
     let awb = app.state.store.shipment(id).await.unwrap().unwrap().awb.expect("an AWB after the sync");
@@ -127,6 +139,9 @@ on_both_backends!(every_operation_answers_as_documented, |backend: Backend| asyn
     assert_eq!(wrong.status(), 401);
     assert_eq!(rec.call("get", hooks, hooks, false, None).await.0, 200);
     drain(&app, &handler).await;
+    let booked =
+        json!({"customer": order("ORD-OA-1")["customer"], "billing": order("ORD-OA-1")["billing"], "items": []});
+    assert_eq!(rec.call("put", e, "/v1/orders/ORD-OA-1", true, Some(booked)).await.0, 409, "an AWB: too late");
 
     // Reads.
     let t = "/v1/orders/{shop_order_id}/shipment";

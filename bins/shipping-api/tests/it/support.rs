@@ -158,6 +158,10 @@ impl TestApp {
         self.http.post(self.url(path)).bearer_auth(API_KEY).json(body).send().await.unwrap()
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http.put(self.url(path)).bearer_auth(API_KEY).json(body).send().await.unwrap()
+    }
+
     pub async fn post_empty(&self, path: &str) -> reqwest::Response {
         self.http.post(self.url(path)).bearer_auth(API_KEY).send().await.unwrap()
     }

@@ -13,6 +13,7 @@ pub mod schedule_pickup;
 pub mod send_notification;
 pub mod sync_order;
 pub mod tracking;
+pub mod update_order;
 
 use crate::context::Context;
 use crate::queue::JobFailure;
@@ -29,6 +30,7 @@ pub async fn dispatch(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobF
 async fn dispatch_in_span(ctx: &Context, job: &Job, attempt: u32) -> Result<(), JobFailure> {
     match job {
         Job::SyncOrder(j) => sync_order::run(ctx, j, attempt).await,
+        Job::UpdateOrder(j) => update_order::run(ctx, j).await,
         Job::AssignAwb(j) => assign_awb::run(ctx, j).await,
         Job::GenerateLabel(j) => generate_label::run(ctx, j).await,
         Job::SchedulePickup(j) => schedule_pickup::run(ctx, j).await,

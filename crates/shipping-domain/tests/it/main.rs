@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod courier;
+mod edit;
 mod merge;
 mod merge_props;
 mod order_mapping;

@@ -1,5 +1,5 @@
-//! Orders: `orders/create/adhoc`, `orders/update/adhoc`, `orders/cancel`, `orders/show/{id}`,
-//! `orders` (list).
+//! Orders: `orders/create/adhoc`, `orders/update/adhoc`, `orders/address/update`,
+//! `orders/cancel`, `orders/show/{id}`, `orders` (list).
 
 use super::{Accepted, Endpoint, Page, PageRequest, checked_json, decode_accepted, decode_page, to_body};
 use crate::error::{Error, Result};
@@ -306,6 +306,72 @@ impl Endpoint for UpdateOrder {
             new_status: raw.new_order_status,
             old_status_code: raw.old_order_status,
         })
+    }
+}
+
+/// `POST orders/address/update` — replaces the delivery address of an order (Shiprocket's order
+/// id), which `orders/update/adhoc` ignores. Success is 202 with an empty body; an unknown id
+/// is a 422 "The selected order id is invalid.".
+///
+/// The reference names the endpoint, its success and that error only; the body's fields are
+/// assumed to be the create body's `shipping_*` fields plus `order_id`, as Shiprocket's
+/// published collection shows them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateDeliveryAddress {
+    /// Shiprocket's order id (not our channel order id).
+    pub order_id: u64,
+    pub shipping_customer_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_last_name: Option<String>,
+    pub shipping_phone: String,
+    pub shipping_address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address_2: Option<String>,
+    pub shipping_city: String,
+    pub shipping_state: String,
+    pub shipping_country: String,
+    pub shipping_pincode: String,
+}
+
+/// The order id only: the rest is personal data.
+impl fmt::Debug for UpdateDeliveryAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UpdateDeliveryAddress").field("order_id", &self.order_id).finish_non_exhaustive()
+    }
+}
+
+impl Endpoint for UpdateDeliveryAddress {
+    type Response = Accepted;
+    const NAME: &'static str = "orders.address_update";
+    const METHOD: Method = Method::POST;
+
+    fn path(&self) -> Cow<'static, str> {
+        "orders/address/update".into()
+    }
+
+    fn body(&self) -> Result<Option<serde_json::Value>> {
+        let mut fields = crate::error::FieldErrors::new();
+        for (name, v) in [
+            ("shipping_customer_name", &self.shipping_customer_name),
+            ("shipping_phone", &self.shipping_phone),
+            ("shipping_address", &self.shipping_address),
+            ("shipping_city", &self.shipping_city),
+            ("shipping_state", &self.shipping_state),
+            ("shipping_country", &self.shipping_country),
+            ("shipping_pincode", &self.shipping_pincode),
+        ] {
+            if v.trim().is_empty() {
+                fields.entry(name.to_owned()).or_default().push("is required".to_owned());
+            }
+        }
+        if !fields.is_empty() {
+            return Err(Error::Validation { message: "the delivery address is incomplete".into(), fields });
+        }
+        to_body(self)
+    }
+
+    fn decode(&self, status: u16, body: &[u8]) -> Result<Accepted> {
+        decode_accepted(status, body)
     }
 }
 

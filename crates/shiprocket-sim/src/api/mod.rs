@@ -36,6 +36,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> axum::routing::IntoMakeService<Normali
         .route("/settings/company/addpickup", post(account::add_pickup_location))
         .route("/orders/create/adhoc", post(orders::create))
         .route("/orders/update/adhoc", post(orders::update))
+        .route("/orders/address/update", post(orders::update_address))
         .route("/orders/cancel", post(orders::cancel))
         .route("/orders/show/{id}", get(orders::show))
         .route("/orders", get(orders::list))

@@ -109,7 +109,10 @@ pub async fn create(state: AppState, headers: HeaderMap, body: Bytes) -> Respons
     {
         return r;
     }
-    if let Err(r) = validate_items(&body).and_then(|()| validate_dimensions(&body)) {
+    if let Err(r) = validate_items(&body)
+        .and_then(|()| validate_dimensions(&body))
+        .and_then(|()| validate_phones(&body, &["billing_phone", "shipping_phone"]))
+    {
         return r;
     }
     if let Some(channel) = number(&body, "channel_id")
@@ -224,8 +227,8 @@ pub async fn update(state: AppState, headers: HeaderMap, body: Bytes) -> Respons
     let Some(order) = w.orders.get(&order_id).cloned() else {
         return invalid("Oops! Invalid Data.", json!({"order_id": ["The selected order id is invalid."]}));
     };
-    if w.shipments.get(&order.shipment_id).is_some_and(|s| s.awb.is_some()) {
-        return error(StatusCode::BAD_REQUEST, "Order can not be updated after AWB assignment");
+    if let Some(refusal) = not_updatable(&w, &order) {
+        return refusal;
     }
     let ignored: Vec<&str> = body
         .as_object()
@@ -249,6 +252,85 @@ pub async fn update(state: AppState, headers: HeaderMap, body: Bytes) -> Respons
         "courier_name": "",
     }))
     .into_response()
+}
+
+/// Why an order can no longer be changed: an AWB is assigned (documented: "only before AWB
+/// assignment"), or it is cancelled. The reference is silent on the cancelled case; we assume
+/// Shiprocket refuses it the same way, with a 400 naming the reason.
+fn not_updatable(w: &World, order: &Order) -> Option<Response> {
+    if order.status_code == 5 {
+        return Some(error(StatusCode::BAD_REQUEST, "Order can not be updated as it is cancelled"));
+    }
+    if w.shipments.get(&order.shipment_id).is_some_and(|s| s.awb.is_some()) {
+        return Some(error(StatusCode::BAD_REQUEST, "Order can not be updated after AWB assignment"));
+    }
+    None
+}
+
+const ADDRESS_FIELDS: &[&str] = &[
+    "order_id",
+    "shipping_customer_name",
+    "shipping_phone",
+    "shipping_address",
+    "shipping_city",
+    "shipping_state",
+    "shipping_country",
+    "shipping_pincode",
+];
+
+/// `POST orders/address/update` — the delivery address, by Shiprocket order id; 202 with an
+/// empty body (documented), 422 "The selected order id is invalid." for an unknown id. The body
+/// is not published: we read the create body's `shipping_*` fields. Refused like an update once
+/// an AWB is assigned or the order is cancelled (assumed: a courier is booked for the old
+/// address). The new pincode becomes the shipment's delivery pincode.
+pub async fn update_address(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
+    let body = parse_body(&headers, &body);
+    if let Err(r) = require(&body, ADDRESS_FIELDS) {
+        return r;
+    }
+    let invalid_id =
+        || invalid("The selected order id is invalid.", json!({"order_id": ["The selected order id is invalid."]}));
+    let Some(order_id) = number(&body, "order_id").map(|n| n as u64) else { return invalid_id() };
+    let mut w = state.world();
+    let Some(order) = w.orders.get(&order_id).cloned() else { return invalid_id() };
+    if let Some(refusal) = not_updatable(&w, &order) {
+        return refusal;
+    }
+    if let Err(r) = validate_phones(&body, &["shipping_phone"]) {
+        return r;
+    }
+    if let Some(o) = w.orders.get_mut(&order_id) {
+        for f in ADDRESS_FIELDS.iter().skip(1).chain(&["shipping_last_name", "shipping_address_2"]) {
+            if let Some(v) = body.get(*f) {
+                o.request[*f] = v.clone();
+            }
+        }
+        o.request["shipping_is_billing"] = json!(false);
+    }
+    if let Some(s) = w.shipments.get_mut(&order.shipment_id) {
+        s.delivery_pincode = text(&body, "shipping_pincode").unwrap_or_default();
+    }
+    StatusCode::ACCEPTED.into_response()
+}
+
+/// Phones: 10 digits (documented, "int (10 digits; strings accepted)"). Also refused, as a
+/// documented rule of this simulator (see the README): ten times the same digit, the
+/// placeholder a checkout gets when the buyer will not give a number. The top-level message is
+/// the one the reference documents for a bad pickup-location phone.
+fn validate_phones(body: &Value, fields: &[&str]) -> Result<(), Response> {
+    let mut errors = serde_json::Map::new();
+    for f in fields {
+        let Some(phone) = text(body, f) else { continue };
+        let ten_digits = phone.len() == 10 && phone.bytes().all(|b| b.is_ascii_digit());
+        let placeholder = phone.bytes().all(|b| Some(b) == phone.bytes().next());
+        if !ten_digits || placeholder {
+            errors.insert(
+                (*f).to_owned(),
+                json!([format!("The {} must be a valid mobile number.", f.replace('_', " "))]),
+            );
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(invalid("Not a valid mobile number", Value::Object(errors))) }
 }
 
 /// Cancels an order's shipment (scan and webhook when it has an AWB) and the order.

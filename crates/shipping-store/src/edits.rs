@@ -1,0 +1,119 @@
+//! Correcting a stored order (`PUT /v1/orders/{id}` and the admin form): the new payload, its
+//! items, the shipment's sync reset, the job that carries the correction and the audit row, in
+//! one transaction.
+
+use crate::api_queries::insert_audit;
+use crate::entities::{order, order_item, shipment};
+use crate::jobs::{Job, SyncOrderV1, UpdateOrderV1};
+use crate::{NewOrderItem, Result, Store, now};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use shipping_domain::ShipmentState;
+
+/// What carries the correction on to Shiprocket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditFollowUp {
+    /// Nothing now: the sync still pending (its job, or the operator's sync) reads the new order.
+    None,
+    /// The sync had failed: it is reset to pending and one new `sync_order` job is promised.
+    Resync,
+    /// The sync had failed and automatic sync is off: reset to pending, no job.
+    ResetOnly,
+    /// The Shiprocket order exists: an `update_order` job is promised.
+    UpdateAtShiprocket,
+}
+
+/// A validated correction of an order.
+#[derive(Debug, Clone)]
+pub struct OrderEditWrite {
+    pub order_id: i64,
+    pub shipment_id: i64,
+    /// The shipment's `version` when its state was checked: the edit applies only if no one
+    /// changed the shipment since (the worker starting the sync, an AWB arriving).
+    pub shipment_version: i32,
+    /// The corrected order (validated). The payload hash is kept: it identifies the order-paid
+    /// event as first received, so the shop's replays of that event stay replays.
+    pub payload: Value,
+    pub items: Vec<NewOrderItem>,
+    pub follow_up: EditFollowUp,
+    pub actor: String,
+    /// The field paths that changed (no values: they are personal data).
+    pub changed: Vec<String>,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditOutcome {
+    /// Stored; `job` is the kind of job promised, if any.
+    Applied { job: Option<&'static str> },
+    /// The shipment changed since its state was checked; nothing was written.
+    Stale,
+}
+
+impl Store {
+    /// Applies a correction exactly as `edit.follow_up` says, all or nothing: the shipment's
+    /// row is claimed by its version first, so a concurrent change (the worker marking the
+    /// sync in progress, an AWB) makes the edit [`EditOutcome::Stale`] instead of lost.
+    pub async fn edit_order(&self, edit: &OrderEditWrite) -> Result<EditOutcome> {
+        let at = now();
+        let txn = self.begin_write().await?;
+        let mut claim = shipment::Entity::update_many()
+            .col_expr(shipment::Column::Version, Expr::col(shipment::Column::Version).add(1))
+            .col_expr(shipment::Column::UpdatedAt, Expr::value(at));
+        if matches!(edit.follow_up, EditFollowUp::Resync | EditFollowUp::ResetOnly) {
+            claim = claim
+                .col_expr(shipment::Column::SyncStatus, Expr::value("pending"))
+                .col_expr(shipment::Column::SyncError, Expr::value(Option::<String>::None))
+                .col_expr(shipment::Column::NextSyncAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                .col_expr(shipment::Column::State, Expr::value(ShipmentState::PendingSync.name()));
+        }
+        let claimed = claim
+            .filter(shipment::Column::Id.eq(edit.shipment_id))
+            .filter(shipment::Column::OrderId.eq(edit.order_id))
+            .filter(shipment::Column::Version.eq(edit.shipment_version))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 0 {
+            txn.rollback().await?;
+            return Ok(EditOutcome::Stale);
+        }
+        order::Entity::update_many()
+            .col_expr(order::Column::Payload, Expr::value(edit.payload.to_string()))
+            .col_expr(order::Column::UpdatedAt, Expr::value(at))
+            .filter(order::Column::Id.eq(edit.order_id))
+            .exec(&txn)
+            .await?;
+        order_item::Entity::delete_many().filter(order_item::Column::OrderId.eq(edit.order_id)).exec(&txn).await?;
+        if !edit.items.is_empty() {
+            order_item::Entity::insert_many(edit.items.iter().map(|i| order_item::ActiveModel {
+                order_id: Set(edit.order_id),
+                sku: Set(i.sku.clone()),
+                name: Set(i.name.clone()),
+                units: Set(i.units),
+                unit_price_paise: Set(i.unit_price_paise),
+                discount_paise: Set(i.discount_paise),
+                tax_percent: Set(i.tax_percent),
+                hsn: Set(i.hsn.clone()),
+                weight_grams: Set(i.weight_grams),
+                ..Default::default()
+            }))
+            .exec(&txn)
+            .await?;
+        }
+        let (order_id, shipment_id) = (edit.order_id, edit.shipment_id);
+        let job = match edit.follow_up {
+            EditFollowUp::Resync => Some(Job::SyncOrder(SyncOrderV1 { order_id, shipment_id })),
+            EditFollowUp::UpdateAtShiprocket => Some(Job::UpdateOrder(UpdateOrderV1 { order_id, shipment_id })),
+            EditFollowUp::None | EditFollowUp::ResetOnly => None,
+        };
+        if let Some(job) = &job {
+            self.enqueue(&txn, job).await?;
+        }
+        let kind = job.as_ref().map(Job::kind);
+        let details = json!({"fields": edit.changed, "job": kind, "sync_reset": matches!(edit.follow_up, EditFollowUp::Resync | EditFollowUp::ResetOnly)});
+        insert_audit(&txn, "shipment", shipment_id, "edit_order", &edit.actor, &details).await?;
+        txn.commit().await?;
+        Ok(EditOutcome::Applied { job: kind })
+    }
+}
