@@ -12,11 +12,9 @@ use crate::routes::orders::order_items;
 use crate::routes::shipments::require_enabled;
 use crate::state::AppState;
 use serde::Serialize;
-use shipping_domain::{
-    DraftOptions, EditRoute, OrderEdit, PackageDefaults, ShipmentState, ShiprocketOrderDraft, ShopOrder,
-    changed_fields, edit_route,
-};
+use shipping_domain::{EditRoute, OrderEdit, ShiprocketOrderDraft, ShopOrder, SyncStatus, changed_fields, edit_route};
 use shipping_store::entities::{order, shipment};
+use shipping_store::steps::{state_of, sync_status_of};
 use shipping_store::{EditFollowUp, EditOutcome, OrderEditWrite};
 
 /// The answer to an edit.
@@ -33,8 +31,8 @@ pub struct OrderEdited {
     pub job: Option<String>,
 }
 
-/// The order with its current shipment (the latest re-ship) and the stored order-paid event.
-pub async fn load(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Model, shipment::Model, ShopOrder)> {
+/// The order with its current shipment (the latest re-ship).
+pub async fn order_and_shipment(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Model, shipment::Model)> {
     let order = state
         .store
         .order_by_shop_id(shop_order_id)
@@ -47,6 +45,12 @@ pub async fn load(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Mo
         .into_iter()
         .next_back()
         .ok_or_else(|| ApiError::NotFound(format!("order {shop_order_id} has no shipment")))?;
+    Ok((order, shipment))
+}
+
+/// The order with its current shipment and the stored order-paid event.
+pub async fn load(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Model, shipment::Model, ShopOrder)> {
+    let (order, shipment) = order_and_shipment(state, shop_order_id).await?;
     let stored: ShopOrder = serde_json::from_str(&order.payload)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("stored order {} does not decode: {e}", order.id)))?;
     Ok((order, shipment, stored))
@@ -54,9 +58,8 @@ pub async fn load(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Mo
 
 /// Whether the shipment's state allows an edit, and which way it goes; the error is the 409.
 pub fn route_for(s: &shipment::Model) -> ApiResult<EditRoute> {
-    let state = ShipmentState::from_name(&s.state, u32::try_from(s.ndr_attempts).unwrap_or(0))
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("shipment {} has an unknown state", s.id)))?;
-    let route = edit_route(state, s.sync_status == "in_progress")
+    let in_progress = sync_status_of(s)? == SyncStatus::InProgress;
+    let route = edit_route(state_of(s)?, in_progress)
         .map_err(|why| ApiError::InvalidState(format!("the order of shipment {} cannot be edited: {why}", s.id)))?;
     if s.awb.is_some() {
         return Err(ApiError::InvalidState(format!(
@@ -81,11 +84,7 @@ pub async fn edit_order(
         require_enabled(state)?;
     }
     let corrected = edit.apply(&stored)?;
-    let options = DraftOptions {
-        pickup_location: state.settings.shiprocket.pickup_location.clone(),
-        reship_attempt: u32::try_from(s.reship_attempt).unwrap_or(0),
-        package_defaults: PackageDefaults::default(),
-    };
+    let options = crate::routes::orders::draft_options(state, u32::try_from(s.reship_attempt).unwrap_or(0));
     ShiprocketOrderDraft::build(&corrected, &options)?;
     let changed = changed_fields(&stored, &corrected);
     let mut answer = OrderEdited {

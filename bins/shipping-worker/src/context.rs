@@ -1,7 +1,7 @@
 //! What every job gets: the store, the Shiprocket client, and the settings. Built once per
 //! process (crates.io's "environment").
 
-use shipping_domain::{PackageDefaults, Preference, ReconcileRules};
+use shipping_domain::{DraftOptions, PackageDefaults, Preference, ReconcileRules};
 use shipping_store::Store;
 use shiprocket_client::Client;
 use std::time::Duration;
@@ -39,6 +39,17 @@ pub struct Settings {
     pub max_failed_syncs: u32,
     /// Deadlines per state and re-promises before attention.
     pub reconcile: ReconcileRules,
+}
+
+impl Settings {
+    /// How the worker turns a stored order into Shiprocket's create (and update) body.
+    pub fn draft_options(&self, reship_attempt: u32) -> DraftOptions {
+        DraftOptions {
+            pickup_location: self.pickup_location.clone(),
+            reship_attempt,
+            package_defaults: self.package_defaults,
+        }
+    }
 }
 
 impl Default for Settings {

@@ -7,7 +7,7 @@ use crate::entities::{order, order_item, shipment};
 use crate::jobs::{Job, SyncOrderV1, UpdateOrderV1};
 use crate::{NewOrderItem, Result, Store, now};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shipping_domain::ShipmentState;
 
@@ -85,22 +85,7 @@ impl Store {
             .exec(&txn)
             .await?;
         order_item::Entity::delete_many().filter(order_item::Column::OrderId.eq(edit.order_id)).exec(&txn).await?;
-        if !edit.items.is_empty() {
-            order_item::Entity::insert_many(edit.items.iter().map(|i| order_item::ActiveModel {
-                order_id: Set(edit.order_id),
-                sku: Set(i.sku.clone()),
-                name: Set(i.name.clone()),
-                units: Set(i.units),
-                unit_price_paise: Set(i.unit_price_paise),
-                discount_paise: Set(i.discount_paise),
-                tax_percent: Set(i.tax_percent),
-                hsn: Set(i.hsn.clone()),
-                weight_grams: Set(i.weight_grams),
-                ..Default::default()
-            }))
-            .exec(&txn)
-            .await?;
-        }
+        crate::ingest::insert_items(&txn, edit.order_id, &edit.items).await?;
         let (order_id, shipment_id) = (edit.order_id, edit.shipment_id);
         let job = match edit.follow_up {
             EditFollowUp::Resync => Some(Job::SyncOrder(SyncOrderV1 { order_id, shipment_id })),

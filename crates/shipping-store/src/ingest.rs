@@ -67,6 +67,28 @@ fn with_ids(payload: &Value, order_id: i64, shipment_id: i64) -> Value {
     p
 }
 
+/// Stores an order's lines, on `conn` (the ingest's or an edit's transaction).
+pub(crate) async fn insert_items<C: ConnectionTrait>(conn: &C, order_id: i64, items: &[NewOrderItem]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    order_item::Entity::insert_many(items.iter().map(|i| order_item::ActiveModel {
+        order_id: Set(order_id),
+        sku: Set(i.sku.clone()),
+        name: Set(i.name.clone()),
+        units: Set(i.units),
+        unit_price_paise: Set(i.unit_price_paise),
+        discount_paise: Set(i.discount_paise),
+        tax_percent: Set(i.tax_percent),
+        hsn: Set(i.hsn.clone()),
+        weight_grams: Set(i.weight_grams),
+        ..Default::default()
+    }))
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
 /// SHA-256 of the canonical JSON (serde_json's maps are sorted by key).
 pub fn payload_hash(payload: &Value) -> String {
     let digest = Sha256::digest(payload.to_string().as_bytes());
@@ -120,22 +142,7 @@ impl Store {
                 return self.existing_outcome(&new.shop_order_id, &hash).await;
             }
         };
-        if !new.items.is_empty() {
-            order_item::Entity::insert_many(new.items.iter().map(|i| order_item::ActiveModel {
-                order_id: Set(order_id),
-                sku: Set(i.sku.clone()),
-                name: Set(i.name.clone()),
-                units: Set(i.units),
-                unit_price_paise: Set(i.unit_price_paise),
-                discount_paise: Set(i.discount_paise),
-                tax_percent: Set(i.tax_percent),
-                hsn: Set(i.hsn.clone()),
-                weight_grams: Set(i.weight_grams),
-                ..Default::default()
-            }))
-            .exec(&txn)
-            .await?;
-        }
+        insert_items(&txn, order_id, &new.items).await?;
         let shipment_id = shipment::Entity::insert(shipment::ActiveModel {
             order_id: Set(order_id),
             channel_order_id: Set(new.channel_order_id.clone()),

@@ -284,6 +284,19 @@ pub(crate) fn current_traceparent() -> Option<String> {
 }
 
 impl Store {
+    /// Promises several jobs at once, in one transaction (a cron's plan: all of it or none).
+    pub async fn enqueue_all(&self, jobs: &[Job]) -> Result<()> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let txn = self.begin_write().await?;
+        for job in jobs {
+            self.enqueue(&txn, job).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Promises a job: an outbox row, which the relay hands to the queue. Pass a transaction
     /// as `conn` to make the promise part of the change that needs it.
     pub async fn enqueue<C: ConnectionTrait>(&self, conn: &C, job: &Job) -> Result<i64> {

@@ -3,6 +3,7 @@
 //! the schema, so a retried job cannot write it twice.
 
 use crate::entities::{audit_log, document, ndr_action, notification, rate_cache, return_request, webhook_inbox};
+use crate::jobs::{Job, SendNotificationV1};
 use crate::{Result, Store, now};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -53,9 +54,11 @@ pub(crate) async fn insert_return_request<C: sea_orm::ConnectionTrait>(
     Ok(once(r))
 }
 
-/// Queues a notification once per (shipment, kind), on `conn` (a transaction when the caller
-/// pairs it with the state change that deserves it).
-pub(crate) async fn insert_notification<C: sea_orm::ConnectionTrait>(
+/// Queues a notification once per (shipment, kind) with the job that sends it, on `conn` (a
+/// transaction when the caller pairs it with the state change that deserves it): the row and
+/// its send are promised together or not at all.
+pub(crate) async fn queue_notification_on<C: sea_orm::ConnectionTrait>(
+    store: &Store,
     conn: &C,
     shipment_id: i64,
     kind: &str,
@@ -72,7 +75,11 @@ pub(crate) async fn insert_notification<C: sea_orm::ConnectionTrait>(
     .on_conflict_do_nothing_on([notification::Column::ShipmentId, notification::Column::Kind])
     .exec(conn)
     .await?;
-    Ok(once(r))
+    let once = once(r);
+    if let Once::New(id) = once {
+        store.enqueue(conn, &Job::SendNotification(SendNotificationV1 { notification_id: id })).await?;
+    }
+    Ok(once)
 }
 
 /// A rate-cache key: the lane, the weight slab and COD.
@@ -197,9 +204,13 @@ impl Store {
         Ok(())
     }
 
-    /// Queues a notification once per (shipment, kind): a retried job finds it already there.
+    /// Queues a notification once per (shipment, kind) with its send job, in one transaction:
+    /// a retried job finds it already there.
     pub async fn queue_notification(&self, shipment_id: i64, kind: &str, recipient_masked: &str) -> Result<Once> {
-        insert_notification(self.db(), shipment_id, kind, recipient_masked).await
+        let txn = self.begin_write().await?;
+        let once = queue_notification_on(self, &txn, shipment_id, kind, recipient_masked).await?;
+        txn.commit().await?;
+        Ok(once)
     }
 
     /// Marks a notification sent (or failed with `error`).

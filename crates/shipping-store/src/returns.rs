@@ -3,15 +3,15 @@
 //! scans recorded with the same dedupe as a shipment's, keeping the shipment's merge in step.
 
 use crate::entities::{return_request, shipment, tracking_event};
-use crate::jobs::{Job, ReturnStepV1, SendNotificationV1};
-use crate::records::{Once, insert_notification};
-use crate::tracking::{EventSource, dedupe_key, remerge_shipment, shipment_state, split};
+use crate::jobs::{Job, ReturnStepV1};
+use crate::records::queue_notification_on;
+use crate::tracking::{EventSource, Scan, insert_event, remerge_shipment};
 use crate::{Result, Store, StoreError, now};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TryInsertResult,
+    QueryOrder, QuerySelect,
 };
 use shipping_domain::{ReturnReading, ReturnState, ShipmentState, TrackingEvent, read_return_status};
 use std::time::Duration;
@@ -91,9 +91,7 @@ async fn queue_mails(
     to: ReturnState,
 ) -> Result<()> {
     for mail in to.mails_due() {
-        if let Once::New(id) = insert_notification(txn, shipment_id, &mail.kind(return_id), "customer").await? {
-            store.enqueue(txn, &Job::SendNotification(SendNotificationV1 { notification_id: id })).await?;
-        }
+        queue_notification_on(store, txn, shipment_id, &mail.kind(return_id), "customer").await?;
     }
     Ok(())
 }
@@ -234,26 +232,9 @@ impl Store {
             })?;
         let row = lock_return(&txn, found.id).await?;
         let from = return_state(&row)?;
-        let shipment_from = shipment_state(&ship)?;
-        let (space, code, raw_label) = split(&event.status);
-        let inserted = tracking_event::Entity::insert(tracking_event::ActiveModel {
-            shipment_id: Set(ship.id),
-            return_id: Set(Some(row.id)),
-            awb: Set(awb.as_ref().to_owned()),
-            dedupe_key: Set(dedupe_key(event)),
-            status_space: Set(space.to_owned()),
-            status_code: Set(code),
-            status_label: Set(if raw_label.is_empty() { label.to_owned() } else { raw_label }),
-            occurred_at: Set(event.at),
-            location: Set(location.map(str::to_owned)),
-            activity: Set(activity.map(str::to_owned)),
-            source: Set(source.as_str().to_owned()),
-            created_at: Set(now()),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([tracking_event::Column::DedupeKey])
-        .exec(&txn)
-        .await?;
+        let shipment_from = crate::steps::state_of(&ship)?;
+        let scan = Scan { event, label, location, activity, source };
+        let inserted = insert_event(&txn, ship.id, Some(row.id), &scan).await?;
         let (return_id, shipment_id) = (row.id, ship.id);
         let recorded = move |to, outcome, shipment_to| RecordedReturnEvent {
             return_id,
@@ -264,7 +245,7 @@ impl Store {
             shipment_from,
             shipment_to,
         };
-        if !matches!(inserted, TryInsertResult::Inserted(_)) {
+        if !inserted {
             txn.rollback().await?;
             return Ok(recorded(from, ReturnOutcome::Duplicate, shipment_from));
         }

@@ -3,8 +3,8 @@
 //! "saved" and "promised" cannot strand a shipment (ADR 0008). Every step reads the shipment
 //! under its row lock and checks for a cancel inside the transaction: cancellation wins.
 
-use crate::entities::{document, notification, shipment};
-use crate::jobs::{Job, SendNotificationV1, ShipmentJobV1, SyncOrderV1};
+use crate::entities::{document, shipment};
+use crate::jobs::{Job, ShipmentJobV1, SyncOrderV1};
 use crate::{Result, Store, StoreError, now};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -82,21 +82,10 @@ pub(crate) async fn queue_mail<C: ConnectionTrait>(
         return Ok(None);
     }
     let recipient = if kind.to_admin() { "admin" } else { "customer" };
-    let r = notification::Entity::insert(notification::ActiveModel {
-        shipment_id: Set(s.id),
-        kind: Set(kind.code().to_owned()),
-        recipient: Set(recipient.to_owned()),
-        status: Set("pending".into()),
-        created_at: Set(now()),
-        ..Default::default()
+    Ok(match crate::records::queue_notification_on(store, conn, s.id, kind.code(), recipient).await? {
+        crate::Once::New(id) => Some(id),
+        crate::Once::AlreadyThere => None,
     })
-    .on_conflict_do_nothing_on([notification::Column::ShipmentId, notification::Column::Kind])
-    .exec(conn)
-    .await?;
-    let sea_orm::TryInsertResult::Inserted(r) = r else { return Ok(None) };
-    let id = r.last_insert_id;
-    store.enqueue(conn, &Job::SendNotification(SendNotificationV1 { notification_id: id })).await?;
-    Ok(Some(id))
 }
 
 /// Where a sync attempt may start.
@@ -136,6 +125,20 @@ fn cancel_job(shipment_id: i64) -> Job {
 }
 
 impl Store {
+    /// A step that lands after a cancel request: what Shiprocket now has (`a`) is saved and its
+    /// cancel promised instead of the step's follow-up.
+    async fn cancel_instead(
+        &self,
+        txn: DatabaseTransaction,
+        before: &shipment::Model,
+        a: shipment::ActiveModel,
+    ) -> Result<Committed> {
+        save(&txn, before, a).await?;
+        self.enqueue(&txn, &cancel_job(before.id)).await?;
+        txn.commit().await?;
+        Ok(Committed::CancelInstead)
+    }
+
     /// Starts a sync attempt (`sync_order`): records the intent, or says why not.
     pub async fn begin_sync(&self, shipment_id: i64, attempt: u32) -> Result<SyncStart> {
         let txn = self.begin_write().await?;
@@ -186,7 +189,8 @@ impl Store {
         save(&txn, &s, a).await?;
         let details = serde_json::json!({"from": s.channel_order_id, "to": channel_order_id, "reason": reason});
         crate::api_queries::insert_audit(&txn, "shipment", shipment_id, "reship", "worker", &details).await?;
-        txn.commit().await.map_err(Into::into)
+        txn.commit().await?;
+        Ok(())
     }
 
     /// The Shiprocket order exists: synced, the customer's confirmation queued and (with
@@ -209,10 +213,7 @@ impl Store {
         a.sr_order_id = Set(Some(sr_order_id));
         a.sr_shipment_id = Set(sr_shipment_id);
         if s.cancel_requested_at.is_some() {
-            save(&txn, &s, a).await?;
-            self.enqueue(&txn, &cancel_job(s.id)).await?;
-            txn.commit().await?;
-            return Ok(Committed::CancelInstead);
+            return self.cancel_instead(txn, &s, a).await;
         }
         if milestone_advances(from, ShipmentState::Synced) {
             enter(&mut a, ShipmentState::Synced);
@@ -298,10 +299,7 @@ impl Store {
         a.courier_name = Set(courier_name.map(str::to_owned));
         a.courier_note = Set(courier_note.map(str::to_owned));
         if s.cancel_requested_at.is_some() {
-            save(&txn, &s, a).await?;
-            self.enqueue(&txn, &cancel_job(s.id)).await?;
-            txn.commit().await?;
-            return Ok(Committed::CancelInstead);
+            return self.cancel_instead(txn, &s, a).await;
         }
         if milestone_advances(from, ShipmentState::AwbAssigned) {
             enter(&mut a, ShipmentState::AwbAssigned);
@@ -414,9 +412,7 @@ impl Store {
             )
             .await?;
         }
-        let mut cancelled = s.clone();
-        cancelled.cancel_requested_at = cancelled.cancel_requested_at.or(Some(now()));
-        queue_mail(self, &txn, &cancelled, MailKind::Cancelled).await?;
+        queue_mail(self, &txn, &s, MailKind::Cancelled).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Applying tracking events: dedupe and the forward-only merge in one transaction.
 
 use crate::entities::{shipment, tracking_event};
+use crate::steps::state_of;
 use crate::{Result, Store, StoreError, now};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -66,11 +67,6 @@ fn shipment_event(row: &tracking_event::Model) -> Result<Option<TrackingEvent>> 
 }
 
 /// The shipment's state as stored.
-pub(crate) fn shipment_state(ship: &shipment::Model) -> Result<ShipmentState> {
-    ShipmentState::from_name(&ship.state, u32::try_from(ship.ndr_attempts).unwrap_or(0))
-        .ok_or_else(|| StoreError::Invalid(format!("shipment {} has unknown state {:?}", ship.id, ship.state)))
-}
-
 /// Every event of a shipment as its merge reads them, in the order they were stored.
 async fn shipment_events<C: sea_orm::ConnectionTrait>(conn: &C, shipment_id: i64) -> Result<Vec<TrackingEvent>> {
     let rows = tracking_event::Entity::find()
@@ -87,7 +83,7 @@ pub(crate) async fn remerge_shipment(
     txn: &sea_orm::DatabaseTransaction,
     ship: shipment::Model,
 ) -> Result<ShipmentState> {
-    let from = shipment_state(&ship)?;
+    let from = state_of(&ship)?;
     let mut tracking = ShipmentTracking::replay(&shipment_events(txn, ship.id).await?);
     if from == ShipmentState::SyncFailed {
         tracking.mark_sync_failed();
@@ -132,6 +128,48 @@ pub(crate) fn dedupe_key(event: &TrackingEvent) -> String {
     )
 }
 
+/// One scan as received: the event and what came with it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scan<'a> {
+    pub event: &'a TrackingEvent,
+    pub label: &'a str,
+    pub location: Option<&'a str>,
+    pub activity: Option<&'a str>,
+    pub source: EventSource,
+}
+
+/// Stores a scan of the shipment (or of its return, `return_id`) once per dedupe key, on
+/// `conn`. Returns whether it is new.
+pub(crate) async fn insert_event<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    shipment_id: i64,
+    return_id: Option<i64>,
+    scan: &Scan<'_>,
+) -> Result<bool> {
+    let event = scan.event;
+    let awb = event.awb.as_ref().ok_or_else(|| StoreError::Invalid("a tracking event without an AWB".into()))?;
+    let (space, code, raw_label) = split(&event.status);
+    let inserted = tracking_event::Entity::insert(tracking_event::ActiveModel {
+        shipment_id: Set(shipment_id),
+        return_id: Set(return_id),
+        awb: Set(awb.as_ref().to_owned()),
+        dedupe_key: Set(dedupe_key(event)),
+        status_space: Set(space.to_owned()),
+        status_code: Set(code),
+        status_label: Set(if raw_label.is_empty() { scan.label.to_owned() } else { raw_label }),
+        occurred_at: Set(event.at),
+        location: Set(scan.location.map(str::to_owned)),
+        activity: Set(scan.activity.map(str::to_owned)),
+        source: Set(scan.source.as_str().to_owned()),
+        created_at: Set(now()),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([tracking_event::Column::DedupeKey])
+    .exec(conn)
+    .await?;
+    Ok(matches!(inserted, TryInsertResult::Inserted(_)))
+}
+
 impl Store {
     /// Records `event` for the shipment with its AWB: a duplicate (same AWB, status and time)
     /// changes nothing; otherwise the event is stored and the shipment's state becomes the
@@ -158,27 +196,9 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("no shipment with AWB {}", awb.as_ref())))?;
-        let from = ShipmentState::from_name(&ship.state, u32::try_from(ship.ndr_attempts).unwrap_or(0))
-            .ok_or_else(|| StoreError::Invalid(format!("shipment {} has unknown state {:?}", ship.id, ship.state)))?;
-        let (space, code, raw_label) = split(&event.status);
-        let inserted = tracking_event::Entity::insert(tracking_event::ActiveModel {
-            shipment_id: Set(ship.id),
-            awb: Set(awb.as_ref().to_owned()),
-            dedupe_key: Set(dedupe_key(event)),
-            status_space: Set(space.to_owned()),
-            status_code: Set(code),
-            status_label: Set(if raw_label.is_empty() { label.to_owned() } else { raw_label }),
-            occurred_at: Set(event.at),
-            location: Set(location.map(str::to_owned)),
-            activity: Set(activity.map(str::to_owned)),
-            source: Set(source.as_str().to_owned()),
-            created_at: Set(now()),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([tracking_event::Column::DedupeKey])
-        .exec(&txn)
-        .await?;
-        if !matches!(inserted, TryInsertResult::Inserted(_)) {
+        let from = state_of(&ship)?;
+        let scan = Scan { event, label, location, activity, source };
+        if !insert_event(&txn, ship.id, None, &scan).await? {
             txn.rollback().await?;
             return Ok(RecordedEvent { shipment_id: ship.id, from, to: from, outcome: Outcome::Duplicate });
         }

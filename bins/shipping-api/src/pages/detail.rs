@@ -17,7 +17,7 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use shipping_domain::{Money, Package, PackageDefaults, Payment, ReturnState, ShipmentState, ShopOrder};
-use shipping_store::entities::shipment;
+use shipping_store::entities::{shipment, tracking_event};
 
 /// A sync error as an operator can act on it.
 pub fn plain_sync_error(raw: &str) -> String {
@@ -166,23 +166,7 @@ pub(crate) async fn returns_section(
             None => &r.status,
         };
         let events = state.store.return_events(r.id).await?;
-        let timeline = if events.is_empty() {
-            "<p>No scans yet.</p>".to_owned()
-        } else {
-            let items = events
-                .iter()
-                .map(|e| {
-                    format!(
-                        "<li><time>{}</time> <strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
-                        e.occurred_at.format("%Y-%m-%d %H:%M"),
-                        esc(&e.status_label),
-                        esc(e.location.as_deref().unwrap_or("")),
-                        esc(e.activity.as_deref().unwrap_or("")),
-                    )
-                })
-                .collect::<String>();
-            format!("<ol class=\"timeline\">{items}</ol>")
-        };
+        let timeline = timeline_list(&events, "No scans yet.");
         let staff = if admin {
             format!(
                 "<dt>Return id</dt><dd>{}</dd><dt>Courier</dt><dd>{}</dd><dt>Reason</dt><dd>{}</dd>{}",
@@ -204,6 +188,26 @@ pub(crate) async fn returns_section(
     }
     out.push_str("</section>");
     Ok(out)
+}
+
+/// Scans as a timeline (when, status, where, what), or `empty` when there are none.
+fn timeline_list(events: &[tracking_event::Model], empty: &str) -> String {
+    if events.is_empty() {
+        return format!("<p>{empty}</p>");
+    }
+    let items = events
+        .iter()
+        .map(|e| {
+            format!(
+                "<li><time>{}</time> <strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
+                e.occurred_at.format("%Y-%m-%d %H:%M"),
+                esc(&e.status_label),
+                esc(e.location.as_deref().unwrap_or("")),
+                esc(e.activity.as_deref().unwrap_or("")),
+            )
+        })
+        .collect::<String>();
+    format!("<ol class=\"timeline\">{items}</ol>")
 }
 
 pub async fn show(
@@ -291,23 +295,7 @@ pub async fn page(
         created = s.created_at.format("%Y-%m-%d %H:%M UTC"),
         token = esc(&s.tracking_token),
     );
-    let timeline = if events.is_empty() {
-        "<p>No tracking events yet.</p>".to_owned()
-    } else {
-        let items = events
-            .iter()
-            .map(|e| {
-                format!(
-                    "<li><time>{}</time> <strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
-                    e.occurred_at.format("%Y-%m-%d %H:%M"),
-                    esc(&e.status_label),
-                    esc(e.location.as_deref().unwrap_or("")),
-                    esc(e.activity.as_deref().unwrap_or("")),
-                )
-            })
-            .collect::<String>();
-        format!("<ol class=\"timeline\">{items}</ol>")
-    };
+    let timeline = timeline_list(&events, "No tracking events yet.");
     let documents = if docs.is_empty() {
         "<p>No documents yet.</p>".to_owned()
     } else {

@@ -75,6 +75,16 @@ fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOr
     })
 }
 
+/// How the API builds the Shiprocket draft to validate an order (new or corrected) before it
+/// accepts it: the configured pickup location, the default package sizes.
+pub(crate) fn draft_options(state: &AppState, reship_attempt: u32) -> DraftOptions {
+    DraftOptions {
+        pickup_location: state.settings.shiprocket.pickup_location.clone(),
+        reship_attempt,
+        package_defaults: PackageDefaults::default(),
+    }
+}
+
 pub fn tracking_url(state: &AppState, token: &str) -> String {
     format!("{}/v1/track/{token}", state.settings.server.public_base_url.trim_end_matches('/'))
 }
@@ -102,12 +112,7 @@ pub async fn ingest(
     _caller: Caller,
     JsonBody(order): JsonBody<ShopOrder>,
 ) -> ApiResult<(StatusCode, Json<OrderAccepted>)> {
-    let options = DraftOptions {
-        pickup_location: state.settings.shiprocket.pickup_location.clone(),
-        reship_attempt: 0,
-        package_defaults: PackageDefaults::default(),
-    };
-    let draft = ShiprocketOrderDraft::build(&order, &options)?;
+    let draft = ShiprocketOrderDraft::build(&order, &draft_options(&state, 0))?;
     let new = new_order(&order, &draft)?;
     let token = new.tracking_token.clone();
     let flags = state.flags();
@@ -205,18 +210,7 @@ pub async fn shipment_of_order(
     _caller: Caller,
     ApiPath(shop_order_id): ApiPath<String>,
 ) -> ApiResult<Json<OrderShipment>> {
-    let order = state
-        .store
-        .order_by_shop_id(&shop_order_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no order {shop_order_id}")))?;
-    let shipment = state
-        .store
-        .shipments_of_order(order.id)
-        .await?
-        .into_iter()
-        .next_back()
-        .ok_or_else(|| ApiError::NotFound(format!("order {shop_order_id} has no shipment")))?;
+    let (order, shipment) = crate::order_edit::order_and_shipment(&state, &shop_order_id).await?;
     let timeline = state.store.tracking_events(shipment.id).await?.iter().map(TimelineEntry::from).collect();
     Ok(Json(OrderShipment {
         order_id: order.id,

@@ -7,8 +7,8 @@
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::queue::JobFailure;
-use chrono::{DateTime, FixedOffset, Utc};
-use shipping_domain::{Awb, RawStatus, TrackingEvent};
+use chrono::Utc;
+use shipping_domain::TrackingEvent;
 use shipping_store::entities::return_request;
 use shipping_store::jobs::{Job, ReturnBatchV1, ReturnStepV1};
 use shipping_store::{EventSource, RecordedReturnEvent, StoreError, return_state};
@@ -16,7 +16,7 @@ use shiprocket_client::Error as Api;
 use shiprocket_client::endpoints::awb::AssignAwb;
 use shiprocket_client::endpoints::orders::ShowOrder;
 use shiprocket_client::endpoints::pickup::GeneratePickup;
-use shiprocket_client::endpoints::tracking::{MAX_AWBS_PER_TRACK_CALL, TrackAwbs, TrackingActivity};
+use shiprocket_client::endpoints::tracking::{MAX_AWBS_PER_TRACK_CALL, TrackAwbs};
 
 pub(crate) async fn load(ctx: &Context, return_id: i64) -> Result<return_request::Model, JobFailure> {
     ctx.store
@@ -111,18 +111,6 @@ pub async fn apply_webhook_event(ctx: &Context, event: &TrackingEvent, label: &s
     }
 }
 
-fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
-    t.with_timezone(&Utc)
-}
-
-fn activity_event(awb: &Awb, a: &TrackingActivity) -> Option<TrackingEvent> {
-    let status = a
-        .status_code
-        .map(RawStatus::Shipment)
-        .or_else(|| a.status_label.as_ref().map(|l| RawStatus::Label(l.clone())))?;
-    Some(TrackingEvent::new(Some(awb.clone()), status, utc(a.at)))
-}
-
 /// `refresh_returns`: polls a batch of returns, at most 50 AWBs a call.
 pub async fn refresh(ctx: &Context, job: &ReturnBatchV1) -> Result<(), JobFailure> {
     let mut by_awb = Vec::new();
@@ -136,11 +124,8 @@ pub async fn refresh(ctx: &Context, job: &ReturnBatchV1) -> Result<(), JobFailur
     for chunk in by_awb.chunks(MAX_AWBS_PER_TRACK_CALL) {
         let awbs: Vec<String> = chunk.iter().map(|(a, _)| a.clone()).collect();
         let answer = ctx.shiprocket.send(&TrackAwbs { awbs }).await.map_err(|e| failure::from_api(&e))?;
-        for (awb_text, tracking) in &answer.found {
-            let Ok(awb) = Awb::parse(awb_text) else { continue };
-            // Oldest first, so the mails follow the parcel's order.
-            for a in tracking.activities.iter().rev() {
-                let Some(event) = activity_event(&awb, a) else { continue };
+        for polled in super::tracking::polled(&answer) {
+            for (event, a) in polled.scans {
                 let label = a.status_label.clone().unwrap_or_default();
                 let recorded = ctx
                     .store
@@ -159,9 +144,10 @@ pub async fn refresh(ctx: &Context, job: &ReturnBatchV1) -> Result<(), JobFailur
 /// Part of the 2-hourly refresh: batches of active returns without recent news.
 pub async fn plan_refresh(ctx: &Context, limit: u64) -> Result<usize, JobFailure> {
     let due = ctx.store.returns_due_for_refresh(Utc::now(), ctx.settings.webhook_quiet_period, limit).await.job()?;
-    for chunk in due.chunks(MAX_AWBS_PER_TRACK_CALL) {
-        let job = Job::RefreshReturns(ReturnBatchV1 { return_ids: chunk.iter().map(|r| r.id).collect() });
-        ctx.store.enqueue(ctx.store.db(), &job).await.job()?;
-    }
+    let jobs: Vec<Job> = due
+        .chunks(MAX_AWBS_PER_TRACK_CALL)
+        .map(|chunk| Job::RefreshReturns(ReturnBatchV1 { return_ids: chunk.iter().map(|r| r.id).collect() }))
+        .collect();
+    ctx.store.enqueue_all(&jobs).await.job()?;
     Ok(due.len())
 }

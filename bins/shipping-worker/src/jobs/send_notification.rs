@@ -6,7 +6,7 @@ use crate::failure::{self, StoreResultExt};
 use crate::mail::Email;
 use crate::queue::JobFailure;
 use crate::templates::{Facts, render};
-use shipping_domain::{MailKind, ShopOrder};
+use shipping_domain::MailKind;
 use shipping_store::jobs::SendNotificationV1;
 
 pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailure> {
@@ -22,14 +22,7 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
     if s.cancel_requested_at.is_some() && !allowed {
         return ctx.store.mark_notification(note.id, Some("not sent: the shipment was cancelled")).await.job();
     }
-    let o = ctx
-        .store
-        .order(s.order_id)
-        .await
-        .job()?
-        .ok_or_else(|| failure::permanent("the shipment's order is missing"))?;
-    let shop_order: ShopOrder = serde_json::from_str(&o.payload)
-        .map_err(|e| failure::permanent(format!("stored order does not decode: {e}")))?;
+    let (o, shop_order) = crate::progress::shop_order(&ctx.store, &s).await?;
     // The customer's tracking page (timeline, NDR form), not the JSON route.
     let tracking_url = format!("{}/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
     let facts = Facts {

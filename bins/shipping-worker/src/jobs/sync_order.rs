@@ -15,8 +15,9 @@
 
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
+use crate::progress;
 use crate::queue::JobFailure;
-use shipping_domain::{DraftOptions, ShiprocketOrderDraft, ShopOrder};
+use shipping_domain::ShiprocketOrderDraft;
 use shipping_store::jobs::SyncOrderV1;
 use shipping_store::{Committed, Refused, SyncStart, now};
 use shiprocket_client::Error as Api;
@@ -52,27 +53,13 @@ pub async fn run(ctx: &Context, job: &SyncOrderV1, attempt: u32) -> Result<(), J
             return Ok(());
         }
     };
-    let order_row = ctx
-        .store
-        .order(s.order_id)
-        .await
-        .job()?
-        .ok_or_else(|| failure::permanent(format!("order {} does not exist", s.order_id)))?;
-    let shop_order: ShopOrder = serde_json::from_str(&order_row.payload)
-        .map_err(|e| failure::permanent(format!("stored order {} does not decode: {e}", order_row.shop_order_id)))?;
+    let (order_row, shop_order) = progress::shop_order(&ctx.store, &s).await?;
 
     let mut reship_attempt = u32::try_from(s.reship_attempt).unwrap_or(0);
     let mut check_first = outcome_unknown;
     loop {
-        let draft = ShiprocketOrderDraft::build(
-            &shop_order,
-            &DraftOptions {
-                pickup_location: ctx.settings.pickup_location.clone(),
-                reship_attempt,
-                package_defaults: ctx.settings.package_defaults,
-            },
-        )
-        .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)));
+        let draft = ShiprocketOrderDraft::build(&shop_order, &ctx.settings.draft_options(reship_attempt))
+            .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)));
         let draft = match draft {
             Ok(d) => d,
             Err(f) => return fail_sync(ctx, s.id, f).await,

@@ -9,10 +9,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 use shipping_domain::{Awb, RawStatus, TrackingEvent, pick_status};
 use shipping_store::EventSource;
 use shipping_store::jobs::{ApplyWebhookV1, Job, ShipmentBatchV1};
-use shiprocket_client::endpoints::tracking::{MAX_AWBS_PER_TRACK_CALL, TrackAwbs, TrackingActivity};
+use shiprocket_client::endpoints::tracking::{
+    MAX_AWBS_PER_TRACK_CALL, MultiTracking, TrackAwbs, Tracking, TrackingActivity,
+};
 use shiprocket_client::webhook::TrackingWebhook;
 
-fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
+pub(crate) fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
     t.with_timezone(&Utc)
 }
 
@@ -75,6 +77,27 @@ fn activity_event(awb: &Awb, a: &TrackingActivity) -> Option<TrackingEvent> {
     Some(TrackingEvent::new(Some(awb.clone()), status, utc(a.at)))
 }
 
+/// One AWB of a poll's answer: its scans as events, oldest first (so the mails follow the
+/// parcel's order), each with the scan it came from.
+pub(crate) struct Polled<'a> {
+    pub awb: Awb,
+    pub tracking: &'a Tracking,
+    pub scans: Vec<(TrackingEvent, &'a TrackingActivity)>,
+}
+
+/// A poll's answer, AWB by AWB (an AWB that does not parse is skipped).
+pub(crate) fn polled(answer: &MultiTracking) -> Vec<Polled<'_>> {
+    answer
+        .found
+        .iter()
+        .filter_map(|(text, tracking)| {
+            let awb = Awb::parse(text).ok()?;
+            let scans = tracking.activities.iter().rev().filter_map(|a| Some((activity_event(&awb, a)?, a))).collect();
+            Some(Polled { awb, tracking, scans })
+        })
+        .collect()
+}
+
 pub async fn refresh(ctx: &Context, job: &ShipmentBatchV1) -> Result<(), JobFailure> {
     let mut by_awb = Vec::new();
     for id in &job.shipment_ids {
@@ -87,11 +110,8 @@ pub async fn refresh(ctx: &Context, job: &ShipmentBatchV1) -> Result<(), JobFail
     for chunk in by_awb.chunks(MAX_AWBS_PER_TRACK_CALL) {
         let awbs: Vec<String> = chunk.iter().map(|(a, _)| a.clone()).collect();
         let answer = ctx.shiprocket.send(&TrackAwbs { awbs }).await.map_err(|e| failure::from_api(&e))?;
-        for (awb_text, tracking) in &answer.found {
-            let Ok(awb) = Awb::parse(awb_text) else { continue };
-            // Oldest first, so notifications follow the parcel's order.
-            for a in tracking.activities.iter().rev() {
-                let Some(event) = activity_event(&awb, a) else { continue };
+        for Polled { awb, tracking, scans } in polled(&answer) {
+            for (event, a) in scans {
                 let label = a.status_label.clone().unwrap_or_default();
                 crate::failpoint!("refresh_tracking.before_commit");
                 ctx.store
@@ -114,9 +134,10 @@ pub async fn refresh(ctx: &Context, job: &ShipmentBatchV1) -> Result<(), JobFail
 /// terminal, no recent webhook or poll).
 pub async fn plan_refresh(ctx: &Context, limit: u64) -> Result<usize, JobFailure> {
     let due = ctx.store.shipments_due_for_refresh(Utc::now(), ctx.settings.webhook_quiet_period, limit).await.job()?;
-    for chunk in due.chunks(MAX_AWBS_PER_TRACK_CALL) {
-        let job = Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: chunk.iter().map(|s| s.id).collect() });
-        ctx.store.enqueue(ctx.store.db(), &job).await.job()?;
-    }
+    let jobs: Vec<Job> = due
+        .chunks(MAX_AWBS_PER_TRACK_CALL)
+        .map(|chunk| Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: chunk.iter().map(|s| s.id).collect() }))
+        .collect();
+    ctx.store.enqueue_all(&jobs).await.job()?;
     Ok(due.len())
 }

@@ -11,9 +11,7 @@ use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::progress;
 use crate::queue::JobFailure;
-use sea_orm::EntityTrait;
-use shipping_domain::{DraftOptions, ShiprocketOrderDraft, ShopOrder};
-use shipping_store::entities::order;
+use shipping_domain::ShiprocketOrderDraft;
 use shipping_store::jobs::UpdateOrderV1;
 use shiprocket_client::endpoints::orders::UpdateOrder;
 
@@ -25,22 +23,10 @@ pub async fn run(ctx: &Context, job: &UpdateOrderV1) -> Result<(), JobFailure> {
     let Some(sr_order_id) = s.sr_order_id.and_then(|id| u64::try_from(id).ok()) else {
         return Err(failure::permanent(format!("shipment {} has no Shiprocket order to update", s.id)));
     };
-    let order_row = order::Entity::find_by_id(s.order_id)
-        .one(ctx.store.db())
-        .await
-        .job()?
-        .ok_or_else(|| failure::permanent(format!("order {} does not exist", s.order_id)))?;
-    let shop_order: ShopOrder = serde_json::from_str(&order_row.payload)
-        .map_err(|e| failure::permanent(format!("stored order {} does not decode: {e}", order_row.shop_order_id)))?;
-    let draft = ShiprocketOrderDraft::build(
-        &shop_order,
-        &DraftOptions {
-            pickup_location: ctx.settings.pickup_location.clone(),
-            reship_attempt: u32::try_from(s.reship_attempt).unwrap_or(0),
-            package_defaults: ctx.settings.package_defaults,
-        },
-    )
-    .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)))?;
+    let (order_row, shop_order) = progress::shop_order(&ctx.store, &s).await?;
+    let reship_attempt = u32::try_from(s.reship_attempt).unwrap_or(0);
+    let draft = ShiprocketOrderDraft::build(&shop_order, &ctx.settings.draft_options(reship_attempt))
+        .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)))?;
     // The draft's channel id is the shipment's (re-ships included): it names the order there.
     let updated = match ctx.shiprocket.send(&UpdateOrder(crate::shiprocket::order_payload(&draft))).await {
         Ok(u) => u,
