@@ -1046,3 +1046,42 @@ on_both_runners!(update_order_on_postgres);
 async fn update_order_on_postgres(runner: Runner) {
     update_order_is_idempotent_and_refused_once_booked(runner, Backend::Postgres).await;
 }
+
+on_both_runners!(a_return_on_its_way_is_news_for_its_shipment_and_the_reconciler_polls_the_return);
+async fn a_return_on_its_way_is_news_for_its_shipment_and_the_reconciler_polls_the_return(runner: Runner) {
+    let settings = Settings { webhook_quiet_period: std::time::Duration::ZERO, ..Settings::default() };
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), settings).await;
+    let (shipment, ret) = delivered_with_a_return(&h, "RN-1").await;
+    h.sim.advance(Duration::hours(1)).await;
+    shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    assert_eq!(h.shipment(shipment).await.state, "return_requested");
+
+    // Long silent, flagged as possibly lost: the return's next scan is news for the shipment.
+    let long_ago = chrono::Utc::now() - Duration::days(10);
+    store_support::update_shipment(&h.ctx.store, shipment, |a| {
+        a.waiting_since = sea_orm::ActiveValue::Set(Some(long_ago));
+        a.attention_reason = sea_orm::ActiveValue::Set(Some("lost".into()));
+    })
+    .await;
+    h.sim.advance(Duration::hours(7)).await; // the courier picks the return up
+    shipping_worker::jobs::returns::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    let s = h.shipment(shipment).await;
+    assert_eq!((s.state.as_str(), s.attention_reason.as_deref()), ("return_picked_up", None), "{s:?}");
+    assert!(s.waiting_since.unwrap() > long_ago + Duration::days(9), "the wait restarted");
+
+    // Silent again past the deadline: the reconciler asks about the return's AWB.
+    store_support::update_shipment(&h.ctx.store, shipment, |a| {
+        a.waiting_since = sea_orm::ActiveValue::Set(Some(long_ago));
+    })
+    .await;
+    h.sim.advance(Duration::hours(12)).await; // in transit back to the warehouse
+    tick(&h, shipping_store::jobs::CronTask::Reconcile).await;
+    h.drain(5).await;
+    let trail: Vec<String> =
+        h.ctx.store.audit_trail("shipment", shipment).await.unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(trail.last().map(String::as_str), Some("repromised"), "{trail:?}");
+    assert_eq!(h.ctx.store.return_request(ret).await.unwrap().unwrap().status, "in_transit", "polled by its own AWB");
+    h.cleanup().await;
+}

@@ -50,6 +50,26 @@ pub(crate) fn enter(a: &mut shipment::ActiveModel, to: ShipmentState) {
     clear_attention(a);
 }
 
+/// News about the parcel (a new scan, ours or the courier's) left the shipment at `to`: a new
+/// state is entered like any other; the same state still restarts the wait, and a flag about
+/// silence goes.
+pub(crate) fn hear_news(
+    a: &mut shipment::ActiveModel,
+    before: &shipment::Model,
+    from: ShipmentState,
+    to: ShipmentState,
+) {
+    if from != to {
+        enter(a, to);
+        return;
+    }
+    a.waiting_since = Set(Some(now()));
+    a.reconcile_attempts = Set(0);
+    if attention_of(before).is_some_and(AttentionReason::cleared_by_news) {
+        clear_attention(a);
+    }
+}
+
 pub(crate) fn clear_attention(a: &mut shipment::ActiveModel) {
     a.attention_reason = Set(None);
     a.attention_message = Set(None);

@@ -78,7 +78,8 @@ async fn shipment_events<C: sea_orm::ConnectionTrait>(conn: &C, shipment_id: i64
 }
 
 /// Replays the shipment's merge over all its events (after a return scan was stored) and saves
-/// the state it gives, on `txn`, which holds the shipment's row lock. Returns the state.
+/// the state it gives, on `txn`, which holds the shipment's row lock. A return scan is news about
+/// the shipment too: its wait restarts like after a forward scan. Returns the state.
 pub(crate) async fn remerge_shipment(
     txn: &sea_orm::DatabaseTransaction,
     ship: shipment::Model,
@@ -89,12 +90,9 @@ pub(crate) async fn remerge_shipment(
         tracking.mark_sync_failed();
     }
     let to = tracking.state();
-    if to == from {
-        return Ok(to);
-    }
     let version = ship.version;
-    let mut active = ship.into_active_model();
-    active.state = Set(to.name().to_owned());
+    let mut active = ship.clone().into_active_model();
+    crate::steps::hear_news(&mut active, &ship, from, to);
     active.ndr_attempts = Set(i32::try_from(tracking.ndr_attempts()).unwrap_or(i32::MAX));
     active.picked_up_at = Set(tracking.picked_up_at());
     active.delivered_at = Set(tracking.delivered_at());
@@ -216,7 +214,6 @@ impl Store {
         let to = transition.tracking.state();
         let last_event_at = transition.tracking.last_event_at();
         let mut active = ship.clone().into_active_model();
-        active.state = Set(to.name().to_owned());
         active.ndr_attempts = Set(i32::try_from(transition.tracking.ndr_attempts()).unwrap_or(i32::MAX));
         active.last_event_at = Set(last_event_at.or(ship.last_event_at));
         // Replayed from every event of the shipment, so exact whatever order they arrived in.
@@ -228,12 +225,7 @@ impl Store {
         if source == EventSource::Webhook {
             active.last_webhook_at = Set(Some(now()));
         }
-        // News from the courier: the reconciler's wait starts again; a silence flag goes.
-        active.waiting_since = Set(Some(now()));
-        active.reconcile_attempts = Set(0);
-        if from != to || crate::steps::attention_of(&ship).is_some_and(|r| r.cleared_by_news()) {
-            crate::steps::clear_attention(&mut active);
-        }
+        crate::steps::hear_news(&mut active, &ship, from, to);
         active.version = Set(ship.version + 1);
         active.updated_at = Set(now());
         active.update(&txn).await?;

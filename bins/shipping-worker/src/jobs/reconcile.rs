@@ -11,7 +11,7 @@ use chrono::Utc;
 use shipping_domain::{Missing, Remedy, ShipmentState, reconcile_remedy, reconcile_watch};
 use shipping_store::Waiting;
 use shipping_store::entities::shipment;
-use shipping_store::jobs::{Job, ShipmentBatchV1, ShipmentJobV1, SyncOrderV1};
+use shipping_store::jobs::{Job, ReturnBatchV1, ShipmentBatchV1, ShipmentJobV1, SyncOrderV1};
 use std::time::Duration;
 
 /// At most this many shipments per wait and tick (the rest wait for the next tick).
@@ -34,6 +34,18 @@ fn jobs_for(missing: Missing, s: &shipment::Model) -> Vec<Job> {
         Missing::TrackingPoll => vec![Job::RefreshTracking(ShipmentBatchV1 { shipment_ids: vec![s.id] })],
         Missing::Cancel => vec![Job::CancelShipment(one())],
     }
+}
+
+/// A poll of the shipment's returns that are still on their way (none: nothing to poll, the
+/// re-promise is only counted and the shipment needs attention after the last one).
+async fn return_polls(ctx: &Context, s: &shipment::Model) -> Result<Vec<Job>, JobFailure> {
+    let mut open = Vec::new();
+    for r in ctx.store.returns_of_shipment(s.id).await.job()? {
+        if r.awb.is_some() && !shipping_store::return_state(&r).job()?.is_terminal() {
+            open.push(r.id);
+        }
+    }
+    Ok(if open.is_empty() { vec![] } else { vec![Job::RefreshReturns(ReturnBatchV1 { return_ids: open })] })
 }
 
 fn missing_name(m: Missing) -> &'static str {
@@ -80,7 +92,14 @@ pub async fn run(ctx: &Context) -> Result<Reconciled, JobFailure> {
         let attempts = u32::try_from(s.reconcile_attempts).unwrap_or(u32::MAX);
         match reconcile_remedy(missing, attempts, &rules) {
             Remedy::Promise(m) => {
-                if ctx.store.repromise(s.id, s.waiting_since, &jobs_for(m, &s)).await.job()? {
+                let jobs = match (m, shipping_store::steps::state_of(&s).job()?) {
+                    // A parcel on its way back: ask about the return's AWB, not the forward one.
+                    (Missing::TrackingPoll, ShipmentState::ReturnRequested | ShipmentState::ReturnPickedUp) => {
+                        return_polls(ctx, &s).await?
+                    }
+                    _ => jobs_for(m, &s),
+                };
+                if ctx.store.repromise(s.id, s.waiting_since, &jobs).await.job()? {
                     metrics::counter!("reconciler_repromised_total", "missing" => missing_name(m)).increment(1);
                     tracing::info!(shipment_id = s.id, state = %s.state, missing = missing_name(m), attempt = attempts + 1, "overdue: step promised again");
                     done.repromised += 1;
