@@ -275,6 +275,28 @@ impl Store {
         Ok(row.id)
     }
 
+    pub async fn ndr_action(&self, id: i64) -> Result<Option<ndr_action::Model>> {
+        Ok(ndr_action::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// Records the outcome of sending an NDR decision: sent now, or failed for good with
+    /// Shiprocket's `error`.
+    pub async fn record_ndr_action_outcome(&self, id: i64, error: Option<&str>) -> Result<()> {
+        let (status, sent_at) = match error {
+            None => ("sent", Some(now())),
+            Some(_) => ("failed", None),
+        };
+        let mut q = ndr_action::Entity::update_many()
+            .col_expr(ndr_action::Column::Status, Expr::value(status))
+            .filter(ndr_action::Column::Id.eq(id));
+        q = match error {
+            None => q.col_expr(ndr_action::Column::SentAt, Expr::value(sent_at)),
+            Some(e) => q.col_expr(ndr_action::Column::Error, Expr::value(Some(e.to_owned()))),
+        };
+        q.exec(self.db()).await?;
+        Ok(())
+    }
+
     /// Appends to the audit log (who did what to which entity).
     pub async fn audit(
         &self,

@@ -4,14 +4,11 @@
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::queue::JobFailure;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
-use shipping_store::entities::ndr_action;
 use shipping_store::jobs::NdrActionV1;
-use shipping_store::now;
 use shiprocket_client::endpoints::ndr::{NdrAction, NdrActionBody, NdrActionKind};
 
 pub async fn run(ctx: &Context, job: &NdrActionV1) -> Result<(), JobFailure> {
-    let Some(row) = ndr_action::Entity::find_by_id(job.ndr_action_id).one(ctx.store.db()).await.job()? else {
+    let Some(row) = ctx.store.ndr_action(job.ndr_action_id).await.job()? else {
         return Err(failure::permanent(format!("NDR action {} does not exist", job.ndr_action_id)));
     };
     if row.status == "sent" {
@@ -36,21 +33,12 @@ pub async fn run(ctx: &Context, job: &NdrActionV1) -> Result<(), JobFailure> {
             deferred_date: row.deferred_date.map(|d| d.format("%Y-%m-%d").to_string()),
         },
     };
-    let result = ctx.shiprocket.send(&request).await;
-    let mut active = row.into_active_model();
-    match result {
-        Ok(_) => {
-            active.status = Set("sent".into());
-            active.sent_at = Set(Some(now()));
-            active.update(ctx.store.db()).await.job()?;
-            Ok(())
-        }
+    match ctx.shiprocket.send(&request).await {
+        Ok(_) => ctx.store.record_ndr_action_outcome(row.id, None).await.job(),
         Err(e) => {
             let f = failure::from_api(&e);
             if matches!(f, JobFailure::Permanent { .. }) {
-                active.status = Set("failed".into());
-                active.error = Set(Some(e.to_string()));
-                active.update(ctx.store.db()).await.job()?;
+                ctx.store.record_ndr_action_outcome(row.id, Some(&e.to_string())).await.job()?;
             }
             Err(f)
         }
