@@ -6,10 +6,12 @@ use crate::api_queries::insert_audit;
 use crate::entities::{order, order_item, shipment};
 use crate::jobs::{Job, SyncOrderV1, UpdateOrderV1};
 use crate::{NewOrderItem, Result, Store, now};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+};
 use serde_json::{Value, json};
-use shipping_domain::ShipmentState;
+use shipping_domain::{ShipmentState, SyncStatus};
 
 /// What carries the correction on to Shiprocket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,26 +60,23 @@ impl Store {
     pub async fn edit_order(&self, edit: &OrderEditWrite) -> Result<EditOutcome> {
         let at = now();
         let txn = self.begin_write().await?;
-        let mut claim = shipment::Entity::update_many()
-            .col_expr(shipment::Column::Version, Expr::col(shipment::Column::Version).add(1))
-            .col_expr(shipment::Column::UpdatedAt, Expr::value(at));
-        if matches!(edit.follow_up, EditFollowUp::Resync | EditFollowUp::ResetOnly) {
-            claim = claim
-                .col_expr(shipment::Column::SyncStatus, Expr::value("pending"))
-                .col_expr(shipment::Column::SyncError, Expr::value(Option::<String>::None))
-                .col_expr(shipment::Column::NextSyncAt, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
-                .col_expr(shipment::Column::State, Expr::value(ShipmentState::PendingSync.name()));
-        }
-        let claimed = claim
-            .filter(shipment::Column::Id.eq(edit.shipment_id))
-            .filter(shipment::Column::OrderId.eq(edit.order_id))
-            .filter(shipment::Column::Version.eq(edit.shipment_version))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 0 {
+        // Claimed under the row lock, by the version the caller checked.
+        let current = shipment::Entity::find_by_id(edit.shipment_id).lock_exclusive().one(&txn).await?;
+        let Some(s) = current.filter(|s| s.order_id == edit.order_id && s.version == edit.shipment_version) else {
             txn.rollback().await?;
             return Ok(EditOutcome::Stale);
+        };
+        let mut a = s.clone().into_active_model();
+        a.version = Set(s.version + 1);
+        a.updated_at = Set(at);
+        if matches!(edit.follow_up, EditFollowUp::Resync | EditFollowUp::ResetOnly) {
+            a.sync_status = Set(SyncStatus::Pending.name().to_owned());
+            a.sync_error = Set(None);
+            a.next_sync_at = Set(None);
+            // Like every step's new state: the wait starts now, a flag on the old data goes.
+            crate::steps::enter(&mut a, ShipmentState::PendingSync);
         }
+        a.update(&txn).await?;
         order::Entity::update_many()
             .col_expr(order::Column::Payload, Expr::value(edit.payload.to_string()))
             .col_expr(order::Column::UpdatedAt, Expr::value(at))

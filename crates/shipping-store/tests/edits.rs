@@ -53,6 +53,9 @@ on_both_backends!(edit_resets_a_failed_sync_with_one_job, |ts: &TestStore| {
         failed.state = Set("sync_failed".into());
         failed.sync_error = Set(Some("Oops! Invalid Data.".into()));
         failed.next_sync_at = Set(Some(chrono::Utc::now()));
+        // Refused too often: it waits for a person, who now corrects it.
+        failed.attention_reason = Set(Some("validation_error".into()));
+        failed.waiting_since = Set(Some(chrono::Utc::now() - chrono::Duration::days(1)));
         let failed = failed.update(store.db()).await.unwrap();
         let jobs_before = outbox_jobs(&store).await.len();
 
@@ -68,6 +71,8 @@ on_both_backends!(edit_resets_a_failed_sync_with_one_job, |ts: &TestStore| {
         let s = store.shipment(shipment_id).await.unwrap().unwrap();
         assert_eq!((s.sync_status.as_str(), s.state.as_str()), ("pending", "pending_sync"));
         assert_eq!((s.sync_error, s.next_sync_at), (None, None), "the retry cron no longer sees it");
+        assert_eq!(s.attention_reason, None, "the correction is the person's answer");
+        assert!(s.waiting_since.unwrap() > chrono::Utc::now() - chrono::Duration::hours(1), "the wait starts again");
         let o: order::Model = store.order(order_id).await.unwrap().unwrap();
         assert_eq!(serde_json::from_str::<serde_json::Value>(&o.payload).unwrap(), edit.payload);
         assert_eq!(o.payload_hash, hash_before, "the order-paid event's replays stay replays");
