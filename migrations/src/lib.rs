@@ -11,6 +11,7 @@ mod m20261129_000005_dashboard_indexes;
 mod m20261129_000006_queue_depths;
 mod m20261203_000007_lifecycle_guard;
 mod m20261203_000008_returns;
+mod m20261204_000009_exchanges;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_queue_depths::Migration),
             Box::new(m20261203_000007_lifecycle_guard::Migration),
             Box::new(m20261203_000008_returns::Migration),
+            Box::new(m20261204_000009_exchanges::Migration),
         ]
     }
 }

@@ -68,6 +68,7 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     pub admin: AdminSettings,
     pub shop: ShopSettings,
+    pub returns: ReturnSettings,
     pub telemetry: TelemetrySettings,
 }
 
@@ -156,6 +157,12 @@ pub struct RateSettings {
     pub weight_slab_grams: u32,
     pub upstream_timeout_ms: u64,
     pub requests_per_minute_per_source: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReturnSettings {
+    /// When an exchange's replacement is created, unless the request says.
+    pub replacement_ships: shipping_domain::ReplacementShips,
 }
 
 #[derive(Debug, Clone, Deserialize)]

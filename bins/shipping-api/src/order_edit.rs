@@ -61,6 +61,13 @@ pub fn route_for(s: &shipment::Model) -> ApiResult<EditRoute> {
     let in_progress = sync_status_of(s)? == SyncStatus::InProgress;
     let route = edit_route(state_of(s)?, in_progress)
         .map_err(|why| ApiError::InvalidState(format!("the order of shipment {} cannot be edited: {why}", s.id)))?;
+    if s.replacement_for_return_id.is_some() {
+        return Err(ApiError::InvalidState(format!(
+            "shipment {} is an exchange's replacement: it ships the exchange's lines, not the order; \
+             cancel it and request a new exchange instead",
+            s.id
+        )));
+    }
     if s.awb.is_some() {
         return Err(ApiError::InvalidState(format!(
             "the order of shipment {} cannot be edited: {}",
@@ -84,7 +91,7 @@ pub async fn edit_order(
         require_enabled(state)?;
     }
     let corrected = edit.apply(&stored)?;
-    let options = crate::routes::orders::draft_options(state, u32::try_from(s.reship_attempt).unwrap_or(0));
+    let options = crate::routes::orders::draft_options(state, shipping_store::parcel_of(&s));
     ShiprocketOrderDraft::build(&corrected, &options)?;
     let changed = changed_fields(&stored, &corrected);
     let mut answer = OrderEdited {

@@ -43,9 +43,11 @@ pub struct Settings {
 
 impl Settings {
     /// How the worker turns a stored order into Shiprocket's create (and update) body.
-    pub fn draft_options(&self, reship_attempt: u32) -> DraftOptions {
+    /// `exchange` and `reship_attempt` name the parcel (see `ChannelOrderId::for_parcel`).
+    pub fn draft_options(&self, exchange: u32, reship_attempt: u32) -> DraftOptions {
         DraftOptions {
             pickup_location: self.pickup_location.clone(),
+            exchange,
             reship_attempt,
             package_defaults: self.package_defaults,
         }

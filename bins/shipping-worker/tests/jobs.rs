@@ -599,7 +599,17 @@ async fn deliver_sim_webhooks(h: &Harness, from: usize, awb: Option<&str>) -> us
 /// A delivered shipment (by polls) whose customer asked for a return; the return's chain has
 /// run to its pickup. Returns (shipment id, return id).
 async fn delivered_with_a_return(h: &Harness, id: &str) -> (i64, i64) {
-    let shipment = h.ingest(id, "560001", false).await;
+    delivered_then_returned(h, id, false, None).await
+}
+
+/// The same for a `cod` order and, when given, an exchange.
+async fn delivered_then_returned(
+    h: &Harness,
+    id: &str,
+    cod: bool,
+    exchange: Option<shipping_store::ExchangeRequest>,
+) -> (i64, i64) {
+    let shipment = h.ingest(id, "560001", cod).await;
     assert!(h.drain(5).await.dead.is_empty());
     h.sim.advance(Duration::hours(40)).await;
     shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
@@ -608,7 +618,7 @@ async fn delivered_with_a_return(h: &Harness, id: &str) -> (i64, i64) {
     let shipping_store::Once::New(ret) = h
         .ctx
         .store
-        .request_return_and_enqueue(shipment, &format!("{id}-RET"), "Size not as expected", "test")
+        .request_return_and_enqueue(shipment, &format!("{id}-RET"), "Size not as expected", exchange.as_ref(), "test")
         .await
         .unwrap()
     else {
@@ -1083,5 +1093,109 @@ async fn a_return_on_its_way_is_news_for_its_shipment_and_the_reconciler_polls_t
         h.ctx.store.audit_trail("shipment", shipment).await.unwrap().into_iter().map(|a| a.action).collect();
     assert_eq!(trail.last().map(String::as_str), Some("repromised"), "{trail:?}");
     assert_eq!(h.ctx.store.return_request(ret).await.unwrap().unwrap().status, "in_transit", "polled by its own AWB");
+    h.cleanup().await;
+}
+
+/// A delivered COD shipment whose customer asked for an exchange (`ships`, the lines given as
+/// JSON or the returned ones again). Returns (shipment id, return id).
+async fn delivered_with_an_exchange(
+    h: &Harness,
+    id: &str,
+    lines: Option<serde_json::Value>,
+    ships: shipping_domain::ReplacementShips,
+) -> (i64, i64) {
+    let exchange = shipping_store::ExchangeRequest { lines: lines.map(|l| serde_json::from_value(l).unwrap()), ships };
+    delivered_then_returned(h, id, true, Some(exchange)).await
+}
+
+/// Shipments of the order behind `shipment`, oldest first.
+async fn parcels(h: &Harness, shipment: i64) -> Vec<shipping_store::entities::shipment::Model> {
+    let order = h.shipment(shipment).await.order_id;
+    h.ctx.store.shipments_of_order(order).await.unwrap()
+}
+
+fn creates(h: &Harness) -> u64 {
+    h.sim.counters().calls.get("orders/create/adhoc").copied().unwrap_or(0)
+}
+
+async fn exchange_ships_on_pickup(runner: Runner, backend: Backend) {
+    let h = Harness::start(runner, backend, SimConfig::default(), Settings::default()).await;
+    let larger = json!([{"sku": "TSH-BLU-L", "name": "Cotton T-Shirt Blue L", "units": 2, "unit_price": 49_900}]);
+    let (shipment, ret) =
+        delivered_with_an_exchange(&h, "EX-1", Some(larger), shipping_domain::ReplacementShips::OnPickup).await;
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "pickup_scheduled");
+    assert_eq!(
+        (r.replacement_shipment_id, parcels(&h, shipment).await.len()),
+        (None, 1),
+        "nothing ships before the pickup"
+    );
+    assert_eq!(creates(&h), 1);
+
+    // The courier collects the return, reported by webhooks, each of them twice.
+    h.sim.advance(Duration::hours(60)).await;
+    let awb = r.awb.clone().unwrap();
+    for _ in 0..2 {
+        assert_eq!(deliver_sim_webhooks(&h, 0, Some(&awb)).await, 4);
+        let drained = h.drain(5).await;
+        assert!(drained.dead.is_empty(), "{drained:?}");
+    }
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.status, "delivered_to_warehouse");
+    let all = parcels(&h, shipment).await;
+    assert_eq!(all.len(), 2, "one replacement however often the pickup is reported");
+    let replacement = &all[1];
+    assert_eq!(r.replacement_shipment_id, Some(replacement.id));
+    assert_eq!(replacement.replacement_for_return_id, Some(ret));
+    assert_eq!((replacement.channel_order_id.as_str(), replacement.exchange_number), ("EX-1-X1", 1));
+    assert_ne!(replacement.tracking_token, all[0].tracking_token);
+    // Created once at Shiprocket, prepaid, with the lines asked for; then booked like any parcel.
+    assert_eq!(creates(&h), 2, "the order and its replacement, each once");
+    let (sent, _) = h.sim.order_request("EX-1-X1").unwrap();
+    assert_eq!(sent["payment_method"], "Prepaid", "the customer paid once, on delivery of the original");
+    assert_eq!(sent["order_items"][0]["sku"], "TSH-BLU-L");
+    assert_eq!(sent["order_items"].as_array().unwrap().len(), 1);
+    assert_eq!(replacement.state, "pickup_scheduled", "{replacement:?}");
+    assert!(replacement.awb.is_some() && replacement.awb != all[0].awb);
+    let mails: Vec<String> =
+        h.ctx.store.notifications(replacement.id).await.unwrap().into_iter().map(|n| n.kind).collect();
+    assert!(mails.contains(&"order_confirmed".to_owned()), "{mails:?}");
+    // The return's own mails stay on the original shipment, once each.
+    assert_eq!(return_mails(&h, shipment).await, all_return_mails(ret));
+    let trail: Vec<String> =
+        h.ctx.store.audit_trail("shipment", shipment).await.unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(trail.iter().filter(|a| *a == "exchange_replacement").count(), 1, "{trail:?}");
+    h.cleanup().await;
+}
+
+on_both_runners!(an_exchange_ships_its_replacement_once_when_the_return_is_picked_up);
+async fn an_exchange_ships_its_replacement_once_when_the_return_is_picked_up(runner: Runner) {
+    exchange_ships_on_pickup(runner, Backend::Sqlite).await;
+}
+
+on_both_runners!(an_exchange_ships_its_replacement_once_when_the_return_is_picked_up_on_postgres);
+async fn an_exchange_ships_its_replacement_once_when_the_return_is_picked_up_on_postgres(runner: Runner) {
+    exchange_ships_on_pickup(runner, Backend::Postgres).await;
+}
+
+on_both_runners!(an_exchange_set_to_ship_at_once_sends_the_same_lines_with_the_request);
+async fn an_exchange_set_to_ship_at_once_sends_the_same_lines_with_the_request(runner: Runner) {
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let (shipment, ret) = delivered_with_an_exchange(&h, "EX-2", None, shipping_domain::ReplacementShips::AtOnce).await;
+    let all = parcels(&h, shipment).await;
+    assert_eq!(all.len(), 2);
+    let r = h.ctx.store.return_request(ret).await.unwrap().unwrap();
+    assert_eq!(r.replacement_shipment_id, Some(all[1].id));
+    assert_eq!(r.status, "pickup_scheduled", "the return runs its own chain meanwhile");
+    assert_eq!(all[1].state, "pickup_scheduled");
+    let (original, _) = h.sim.order_request("EX-2").unwrap();
+    let (sent, _) = h.sim.order_request("EX-2-X1").unwrap();
+    assert_eq!(sent["order_items"], original["order_items"], "the returned lines again");
+    assert_eq!((original["payment_method"].as_str(), sent["payment_method"].as_str()), (Some("COD"), Some("Prepaid")));
+    // Its pickup later changes nothing more.
+    h.sim.advance(Duration::hours(60)).await;
+    deliver_sim_webhooks(&h, 0, r.awb.as_deref()).await;
+    h.drain(5).await;
+    assert_eq!((parcels(&h, shipment).await.len(), creates(&h)), (2, 2));
     h.cleanup().await;
 }

@@ -11,10 +11,10 @@ pub const MAX_CHANNEL_ORDER_ID_CHARS: usize = 50;
 
 /// The shop's own order id: 1 to 50 characters after trimming, no control characters.
 ///
-/// It may not end in a re-ship suffix (`-R1`, `-r12`, ...): that suffix is how
-/// [`channel_order_id`] tells re-shipments apart, and a shop order literally called `100-R1`
-/// would collide with the first re-shipment of order `100` — the lookup-before-retry of the
-/// exactly-once rule would then adopt the wrong Shiprocket order.
+/// It may not end in a re-ship or exchange suffix (`-R1`, `-r12`, `-X2`, ...): those suffixes
+/// are how [`ChannelOrderId`] tells a shop order's parcels apart, and a shop order literally
+/// called `100-R1` would collide with the first re-shipment of order `100` — the
+/// lookup-before-retry of the exactly-once rule would then adopt the wrong Shiprocket order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ShopOrderId(String);
@@ -32,8 +32,8 @@ impl ShopOrderId {
         if s.chars().any(char::is_control) {
             return Err(bad("contains control characters"));
         }
-        if split_reship_suffix(s).is_some() {
-            return Err(bad("ends like a re-ship suffix (-R<number>), which is reserved"));
+        if Suffix::ALL.iter().any(|suffix| suffix.split(s).is_some()) {
+            return Err(bad("ends like a re-ship or exchange suffix (-R<number>, -X<number>), which is reserved"));
         }
         Ok(ShopOrderId(s.to_owned()))
     }
@@ -47,65 +47,111 @@ impl fmt::Display for ShopOrderId {
     }
 }
 
-/// `base-R<n>` with n a number: the base and n (n written any way; strictness is the caller's).
-fn split_reship_suffix(s: &str) -> Option<(&str, &str)> {
-    let (base, n) = s.rsplit_once('-')?;
-    let digits = n.strip_prefix('R').or_else(|| n.strip_prefix('r'))?;
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((base, digits))
+/// The suffixes a channel order id may carry after the shop order id, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suffix {
+    /// `-X<n>`: the n-th exchange's replacement parcel.
+    Exchange,
+    /// `-R<n>`: the n-th re-shipment after Shiprocket cancelled the id before it.
+    Reship,
 }
 
-/// The `order_id` we send to Shiprocket: the shop order id for the first shipment, plus `-R<n>`
-/// for the n-th re-shipment. Shiprocket never lets a cancelled order id be reused, so every
-/// re-ship after a cancellation needs the next, recorded, attempt number.
+impl Suffix {
+    const ALL: [Suffix; 2] = [Suffix::Exchange, Suffix::Reship];
+
+    fn letter(self) -> char {
+        match self {
+            Suffix::Exchange => 'X',
+            Suffix::Reship => 'R',
+        }
+    }
+
+    /// `base-L<n>` with L this suffix's letter in either case and n digits: the base and the
+    /// digits (written any way; strictness is the caller's).
+    fn split(self, s: &str) -> Option<(&str, &str)> {
+        let (base, n) = s.rsplit_once('-')?;
+        let mut chars = n.chars();
+        let letter = chars.next()?;
+        let digits = chars.as_str();
+        (letter.eq_ignore_ascii_case(&self.letter())
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some((base, digits))
+    }
+
+    /// Strips this suffix from the end of `s` if it is there, exactly as [`ChannelOrderId`]
+    /// writes it: capital letter, a number from 1, no leading zeros.
+    fn strip(self, s: &str) -> Result<(&str, u32), DomainError> {
+        let Some((base, digits)) = self.split(s) else {
+            return Ok((s, 0));
+        };
+        let bad = |reason: String| DomainError::invalid(Field::ChannelOrderId, reason);
+        let letter = self.letter();
+        let n: u32 = digits.parse().map_err(|_| bad(format!("the -{letter} number is too large")))?;
+        if n == 0 || digits.starts_with('0') || !s.ends_with(&format!("-{letter}{n}")) {
+            return Err(bad(format!(
+                "the suffix must be -{letter}1, -{letter}2, ... (capital {letter}, no leading zeros)"
+            )));
+        }
+        Ok((base, n))
+    }
+}
+
+/// The `order_id` we send to Shiprocket for one parcel of a shop order: the shop order id for
+/// its first shipment, plus `-X<e>` for the replacement of its e-th exchange, plus `-R<n>` for
+/// the n-th re-shipment of either. Shiprocket never lets a cancelled order id be reused, so
+/// every re-ship after a cancellation needs the next, recorded, attempt number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ChannelOrderId {
     text: String,
     shop_order_id: ShopOrderId,
+    exchange: u32,
     reship_attempt: u32,
 }
 
 /// The channel order id for `shop_order_id`'s `reship_attempt`-th re-shipment (0 = the first
 /// shipment, no suffix). Fails when the suffix would push the id past Shiprocket's 50 characters.
 pub fn channel_order_id(shop_order_id: &ShopOrderId, reship_attempt: u32) -> Result<ChannelOrderId, DomainError> {
-    let text = match reship_attempt {
-        0 => shop_order_id.as_str().to_owned(),
-        n => format!("{shop_order_id}-R{n}"),
-    };
-    if text.chars().count() > MAX_CHANNEL_ORDER_ID_CHARS {
-        return Err(DomainError::invalid(
-            Field::ChannelOrderId,
-            format!("the re-ship suffix -R{reship_attempt} makes it longer than 50 characters"),
-        ));
-    }
-    Ok(ChannelOrderId { text, shop_order_id: shop_order_id.clone(), reship_attempt })
+    ChannelOrderId::for_parcel(shop_order_id, 0, reship_attempt)
 }
 
 impl ChannelOrderId {
+    /// The id of a parcel of `shop_order_id`: `exchange` 0 for the order's own parcel, n for the
+    /// replacement of its n-th exchange; `reship_attempt` 0 for the first create under it. Fails
+    /// when the suffixes would push the id past Shiprocket's 50 characters.
+    pub fn for_parcel(
+        shop_order_id: &ShopOrderId,
+        exchange: u32,
+        reship_attempt: u32,
+    ) -> Result<ChannelOrderId, DomainError> {
+        let mut text = shop_order_id.as_str().to_owned();
+        for (suffix, n) in [(Suffix::Exchange, exchange), (Suffix::Reship, reship_attempt)] {
+            if n > 0 {
+                text.push_str(&format!("-{}{n}", suffix.letter()));
+            }
+        }
+        if text.chars().count() > MAX_CHANNEL_ORDER_ID_CHARS {
+            return Err(DomainError::invalid(
+                Field::ChannelOrderId,
+                format!("{text:?}: the parcel's suffix makes it longer than 50 characters"),
+            ));
+        }
+        Ok(ChannelOrderId { text, shop_order_id: shop_order_id.clone(), exchange, reship_attempt })
+    }
+
     /// Reads back an id we generated (from a webhook's `order_id`, or an orders-list search).
-    /// Only the exact form [`channel_order_id`] produces is accepted: `-R0` or `-R01` are not.
+    /// Only the exact form [`ChannelOrderId::for_parcel`] produces is accepted: `-R0`, `-R01`
+    /// or `-R1-X1` are not.
     pub fn parse(input: &str) -> Result<ChannelOrderId, DomainError> {
         let s = input.trim();
-        let (base, attempt) = match split_reship_suffix(s) {
-            Some((base, digits)) => {
-                let n: u32 = digits
-                    .parse()
-                    .map_err(|_| DomainError::invalid(Field::ChannelOrderId, "re-ship attempt number is too large"))?;
-                if n == 0 || digits.starts_with('0') || !s.ends_with(&format!("-R{n}")) {
-                    return Err(DomainError::invalid(
-                        Field::ChannelOrderId,
-                        "re-ship suffix must be -R1, -R2, ... (capital R, no leading zeros)",
-                    ));
-                }
-                (base, n)
-            }
-            None => (s, 0),
-        };
+        let (rest, reship_attempt) = Suffix::Reship.strip(s)?;
+        let (base, exchange) = Suffix::Exchange.strip(rest)?;
         let shop = ShopOrderId::parse(base).map_err(|e| match e {
             DomainError::Invalid { reason, .. } => DomainError::Invalid { field: Field::ChannelOrderId, reason },
             other => other,
         })?;
-        channel_order_id(&shop, attempt)
+        ChannelOrderId::for_parcel(&shop, exchange, reship_attempt)
     }
 
     pub fn as_str(&self) -> &str {
@@ -116,7 +162,12 @@ impl ChannelOrderId {
         &self.shop_order_id
     }
 
-    /// 0 for the first shipment.
+    /// 0 for the order's own parcel; n for the replacement of its n-th exchange.
+    pub fn exchange(&self) -> u32 {
+        self.exchange
+    }
+
+    /// 0 for the first create under the id.
     pub fn reship_attempt(&self) -> u32 {
         self.reship_attempt
     }
@@ -247,11 +298,11 @@ mod tests {
         assert_eq!(ShopOrderId::parse("  WEB-1001 ").unwrap().as_str(), "WEB-1001");
         assert_eq!(ShopOrderId::parse(&"x".repeat(50)).unwrap().as_str().len(), 50);
         assert_eq!(ShopOrderId::parse(&"é".repeat(50)).unwrap().as_str().chars().count(), 50);
-        for bad in ["", "   ", &"x".repeat(51), "A\u{0}B", "A\nB", "100-R1", "100-r12"] {
+        for bad in ["", "   ", &"x".repeat(51), "A\u{0}B", "A\nB", "100-R1", "100-r12", "100-X1", "100-x3"] {
             assert_eq!(ShopOrderId::parse(bad).unwrap_err().field(), Some(Field::ShopOrderId), "{bad:?}");
         }
         // Look-alikes of the suffix that are not one are fine.
-        for ok in ["100-R", "100-RX", "100R1", "100-Q1"] {
+        for ok in ["100-R", "100-RX", "100R1", "100-Q1", "100-X", "100-XR1", "100X1"] {
             assert!(ShopOrderId::parse(ok).is_ok(), "{ok:?}");
         }
     }
@@ -269,6 +320,23 @@ mod tests {
         for bad in ["WEB-1001-R0", "WEB-1001-R01", "WEB-1001-r2", "X-R1-R2", "X-R99999999999"] {
             assert_eq!(ChannelOrderId::parse(bad).unwrap_err().field(), Some(Field::ChannelOrderId), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn channel_order_ids_carry_the_exchange_before_the_reship() {
+        let id = ShopOrderId::parse("WEB-1001").unwrap();
+        assert_eq!(ChannelOrderId::for_parcel(&id, 1, 0).unwrap().as_str(), "WEB-1001-X1");
+        assert_eq!(ChannelOrderId::for_parcel(&id, 2, 3).unwrap().as_str(), "WEB-1001-X2-R3");
+        let back = ChannelOrderId::parse("WEB-1001-X2-R3").unwrap();
+        assert_eq!((back.shop_order_id().as_str(), back.exchange(), back.reship_attempt()), ("WEB-1001", 2, 3));
+        assert_eq!(ChannelOrderId::parse("WEB-1001-R3").unwrap().exchange(), 0);
+        // Only the one order of suffixes, each written once and exactly.
+        for bad in ["WEB-1001-R3-X2", "WEB-1001-X0", "WEB-1001-X02", "WEB-1001-x2", "WEB-1001-X1-X2"] {
+            assert_eq!(ChannelOrderId::parse(bad).unwrap_err().field(), Some(Field::ChannelOrderId), "{bad:?}");
+        }
+        let long = ShopOrderId::parse(&"x".repeat(44)).unwrap();
+        assert_eq!(ChannelOrderId::for_parcel(&long, 9, 9).unwrap().as_str().len(), 50);
+        assert!(ChannelOrderId::for_parcel(&long, 10, 9).is_err());
     }
 
     #[test]

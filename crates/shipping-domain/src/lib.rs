@@ -11,7 +11,8 @@
 //!   [`from_shipment_status`], [`from_label`].
 //! - Forward-only merging of tracking events: [`merge`] over a [`ShipmentTracking`].
 //! - Deadlines per state, needs-attention reasons and the mails a state deserves: [`lifecycle`].
-//! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`].
+//! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`]; exchanges
+//!   (a return and its replacement parcel): [`exchange`].
 //!
 //! The crate's README has the state-machine picture and the documented choices.
 
@@ -76,6 +77,7 @@ pub mod contact;
 pub mod courier;
 pub mod edit;
 pub mod error;
+pub mod exchange;
 pub mod ids;
 pub mod lifecycle;
 pub mod measure;
@@ -92,6 +94,7 @@ pub use contact::{Email, Phone, Pincode};
 pub use courier::{CourierChoice, CourierQuote, Preference, choose_courier};
 pub use edit::{EditRefused, EditRoute, OrderEdit, changed_fields, edit_route};
 pub use error::{AddressField, DomainError, Field, LineField, NoCourier};
+pub use exchange::{ReplacementShips, replacement_order};
 pub use ids::{Awb, ChannelOrderId, ShipmentId, ShiprocketOrderId, ShopOrderId, channel_order_id};
 pub use lifecycle::{
     AttentionReason, MailKind, Missing, OWN_MILESTONES, ReconcileRules, Remedy, SyncStatus, customer_mails,

@@ -15,7 +15,7 @@
 
 use crate::contact::{Email, Phone, Pincode};
 use crate::error::{AddressField, DomainError, Field, LineField};
-use crate::ids::{ChannelOrderId, ShopOrderId, channel_order_id};
+use crate::ids::{ChannelOrderId, ShopOrderId};
 use crate::measure::{Dimensions, Weight};
 use crate::money::Money;
 use crate::package::{Package, PackageDefaults};
@@ -173,7 +173,10 @@ pub enum PaymentMethod {
 pub struct DraftOptions {
     /// Nickname of an existing Shiprocket pickup location (≤ 36 characters).
     pub pickup_location: String,
-    /// 0 for the first shipment; n for the n-th re-shipment (see [`channel_order_id`]).
+    /// 0 for the order's own parcel; n for the replacement of its n-th exchange (see
+    /// [`ChannelOrderId::for_parcel`]).
+    pub exchange: u32,
+    /// 0 for the first create of the parcel; n for its n-th re-shipment.
     pub reship_attempt: u32,
     pub package_defaults: PackageDefaults,
 }
@@ -261,9 +264,9 @@ impl fmt::Debug for ShiprocketOrderDraft {
 }
 
 impl ShiprocketOrderDraft {
-    /// Validates `order` and builds the create-order body for its `options.reship_attempt`.
+    /// Validates `order` and builds the create-order body for the parcel `options` names.
     pub fn build(order: &ShopOrder, options: &DraftOptions) -> Result<ShiprocketOrderDraft, DomainError> {
-        let order_id = channel_order_id(&order.id, options.reship_attempt)?;
+        let order_id = ChannelOrderId::for_parcel(&order.id, options.exchange, options.reship_attempt)?;
         let pickup_location = options.pickup_location.trim();
         if pickup_location.is_empty() {
             return Err(DomainError::invalid(Field::PickupLocation, "is empty"));

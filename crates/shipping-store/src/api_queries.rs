@@ -5,13 +5,15 @@
 //! no job for when Shiprocket sync is switched off.
 
 use crate::entities::{audit_log, ndr_action, order, shipment, webhook_inbox};
+use crate::exchanges::ExchangeRequest;
 use crate::jobs::{ApplyWebhookV1, CreateReturnV1, Job, NdrActionV1};
-use crate::{IngestOutcome, NewOrder, Once, Result, Store, now};
+use crate::{IngestOutcome, NewOrder, Once, Result, Store, StoreError, now};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult,
 };
+use shipping_domain::ReplacementShips;
 
 /// Shipments by whether they need a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,11 +94,12 @@ impl Store {
         Ok(order::Entity::find_by_id(id).one(self.db()).await?)
     }
 
-    /// The shipments of an order, first shipment first (re-ships follow).
+    /// The shipments of an order, oldest first: the order's own parcel, then exchanges'
+    /// replacements.
     pub async fn shipments_of_order(&self, order_id: i64) -> Result<Vec<shipment::Model>> {
         Ok(shipment::Entity::find()
             .filter(shipment::Column::OrderId.eq(order_id))
-            .order_by_asc(shipment::Column::ReshipAttempt)
+            .order_by_asc(shipment::Column::Id)
             .all(self.db())
             .await?)
     }
@@ -221,17 +224,37 @@ impl Store {
     }
 
     /// Records a return request once per channel return id and, when new, promises its
-    /// `create_return` job in the same transaction.
+    /// `create_return` job in the same transaction. An exchange records its replacement lines
+    /// (the returned parcel's lines when none are named); one that ships at once gets its
+    /// replacement shipment and that one's `sync_order` in the same transaction too.
     pub async fn request_return_and_enqueue(
         &self,
         shipment_id: i64,
         channel_return_id: &str,
         reason: &str,
+        exchange: Option<&ExchangeRequest>,
         actor: &str,
     ) -> Result<Once> {
         let txn = self.begin_write().await?;
-        let Once::New(return_id) =
-            crate::records::insert_return_request(&txn, shipment_id, channel_return_id, reason).await?
+        let original = crate::steps::lock(&txn, shipment_id).await?;
+        let exchange = match exchange {
+            Some(e) => {
+                let lines = match &e.lines {
+                    Some(lines) => lines.clone(),
+                    None => crate::exchanges::parcel_order_on(&txn, &original).await?.1.items,
+                };
+                Some((lines, e.ships))
+            }
+            None => None,
+        };
+        let Once::New(return_id) = crate::records::insert_return_request(
+            &txn,
+            shipment_id,
+            channel_return_id,
+            reason,
+            exchange.as_ref().map(|(lines, ships)| (lines.as_slice(), *ships)),
+        )
+        .await?
         else {
             txn.rollback().await?;
             return Ok(Once::AlreadyThere);
@@ -243,9 +266,23 @@ impl Store {
             shipment_id,
             "create_return",
             actor,
-            &serde_json::json!({"return_id": return_id, "channel_return_id": channel_return_id}),
+            &serde_json::json!({
+                "return_id": return_id,
+                "channel_return_id": channel_return_id,
+                "exchange": exchange.as_ref().map(|(lines, ships)| serde_json::json!({
+                    "skus": lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(),
+                    "ships": ships.name(),
+                })),
+            }),
         )
         .await?;
+        if exchange.as_ref().is_some_and(|(_, ships)| *ships == ReplacementShips::AtOnce) {
+            let row = crate::entities::return_request::Entity::find_by_id(return_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("return {return_id}")))?;
+            crate::exchanges::ship_replacement_on(self, &txn, &row, &original, actor).await?;
+        }
         txn.commit().await?;
         Ok(Once::New(return_id))
     }

@@ -4,7 +4,8 @@ use crate::entities::{order, order_item, outbox, shipment};
 use crate::{Result, Store, StoreError, now};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
+    TryInsertResult,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -143,36 +144,10 @@ impl Store {
             }
         };
         insert_items(&txn, order_id, &new.items).await?;
-        let shipment_id = shipment::Entity::insert(shipment::ActiveModel {
-            order_id: Set(order_id),
-            channel_order_id: Set(new.channel_order_id.clone()),
-            reship_attempt: Set(0),
-            sync_status: Set("pending".into()),
-            sync_error: Set(None),
-            sync_attempts: Set(0),
-            next_sync_at: Set(None),
-            sr_order_id: Set(None),
-            sr_shipment_id: Set(None),
-            awb: Set(None),
-            courier_id: Set(None),
-            courier_name: Set(None),
-            state: Set(ShipmentState::PendingSync.name().to_owned()),
-            state_raw: Set(None),
-            ndr_attempts: Set(0),
-            last_event_at: Set(None),
-            last_webhook_at: Set(None),
-            last_polled_at: Set(None),
-            tracking_token: Set(new.tracking_token.clone()),
-            waiting_since: Set(Some(at)),
-            requested_courier_id: Set(new.requested_courier_id),
-            version: Set(0),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
+        let mut row =
+            crate::exchanges::pending_shipment(order_id, new.channel_order_id.clone(), new.tracking_token.clone());
+        row.requested_courier_id = Set(new.requested_courier_id);
+        let shipment_id = shipment::Entity::insert(row).exec(&txn).await?.last_insert_id;
         if with_job {
             outbox::Entity::insert(outbox::ActiveModel {
                 kind: Set(new.outbox_kind.clone()),
@@ -281,7 +256,7 @@ impl Store {
         }
         let first_shipment = shipment::Entity::find()
             .filter(shipment::Column::OrderId.eq(existing.id))
-            .filter(shipment::Column::ReshipAttempt.eq(0))
+            .order_by_asc(shipment::Column::Id)
             .one(self.db())
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("order {shop_order_id} has no shipment")))?;

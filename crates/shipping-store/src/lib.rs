@@ -8,6 +8,7 @@ pub mod dashboard;
 mod dead_letters;
 pub mod edits;
 pub mod entities;
+mod exchanges;
 mod gauges;
 mod ingest;
 pub mod jobs;
@@ -22,6 +23,7 @@ mod tracking;
 
 pub use cleanup::Cleaned;
 pub use edits::{EditFollowUp, EditOutcome, OrderEditWrite};
+pub use exchanges::{Exchange, ExchangeRequest, exchange_of, new_tracking_token, parcel_of};
 pub use gauges::TrackingFreshness;
 pub use ingest::{IngestOutcome, NewOrder, NewOrderItem};
 pub use outbox::OutboxMessage;

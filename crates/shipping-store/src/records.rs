@@ -37,13 +37,23 @@ pub(crate) async fn insert_return_request<C: sea_orm::ConnectionTrait>(
     shipment_id: i64,
     channel_return_id: &str,
     reason: &str,
+    exchange: Option<(&[shipping_domain::OrderLine], shipping_domain::ReplacementShips)>,
 ) -> Result<Once> {
     let at = now();
+    let (lines, ships) = match exchange {
+        Some((lines, ships)) => {
+            let json = serde_json::to_string(lines).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+            (Some(json), Some(ships.name().to_owned()))
+        }
+        None => (None, None),
+    };
     let r = return_request::Entity::insert(return_request::ActiveModel {
         shipment_id: Set(shipment_id),
         channel_return_id: Set(channel_return_id.to_owned()),
         reason: Set(reason.to_owned()),
         status: Set(shipping_domain::ReturnState::Requested.name().to_owned()),
+        exchange_lines: Set(lines),
+        replacement_ships: Set(ships),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -243,7 +253,7 @@ impl Store {
 
     /// Records a customer return request once per channel return id.
     pub async fn request_return(&self, shipment_id: i64, channel_return_id: &str, reason: &str) -> Result<Once> {
-        insert_return_request(self.db(), shipment_id, channel_return_id, reason).await
+        insert_return_request(self.db(), shipment_id, channel_return_id, reason, None).await
     }
 
     /// Records an NDR decision to send to Shiprocket.

@@ -209,7 +209,9 @@ impl Store {
     /// nothing; otherwise the scan is stored, the return moves forward to what it says, the
     /// shipment's merge (which reads the return's scans) is replayed, and the mails the new
     /// state makes due are queued with their send jobs: all in one transaction, under the
-    /// shipment's and the return's row locks. `NotFound` when no return has this AWB.
+    /// shipment's and the return's row locks. An exchange's replacement made due by the move
+    /// (see `ReplacementShips::is_due`) is created in the same transaction. `NotFound` when no
+    /// return has this AWB.
     pub async fn record_return_event(
         &self,
         event: &TrackingEvent,
@@ -250,6 +252,7 @@ impl Store {
             return Ok(recorded(from, ReturnOutcome::Duplicate, shipment_from));
         }
         let reading = read_return_status(&event.status);
+        let before = row.clone();
         let last_event_at = row.last_event_at.map_or(event.at, |t| std::cmp::max(t, event.at));
         let (_, to) = save_return(&txn, row, reading.step().unwrap_or(from), |a| {
             a.last_event_at = Set(Some(last_event_at));
@@ -264,7 +267,12 @@ impl Store {
             ReturnReading::Informational => ReturnOutcome::Informational,
             ReturnReading::Unknown => ReturnOutcome::Unknown,
         };
-        let shipment_to = remerge_shipment(&txn, ship).await?;
+        let shipment_to = remerge_shipment(&txn, ship.clone()).await?;
+        // After the merge: a replacement that cannot be built flags the shipment, and the merge
+        // (which clears flags when a shipment moves) must not undo that.
+        if to != from && crate::exchanges::replacement_due(&before, to)? {
+            crate::exchanges::ship_replacement_on(self, &txn, &before, &ship, "worker").await?;
+        }
         if to != from {
             queue_mails(self, &txn, shipment_id, return_id, to).await?;
         }

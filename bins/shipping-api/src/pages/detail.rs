@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::extract::ApiPath;
 use crate::order_edit::route_for;
 use crate::routes::rates::{configured_pickup, quote};
-use crate::routes::shipments::{Action, ActionBody, load, perform, require_enabled};
+use crate::routes::shipments::{Action, ActionBody, ExchangeBody, load, perform, require_enabled};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -142,6 +142,10 @@ fn return_form(id: i64, admin: &Admin) -> String {
     format!(
         "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
          <p><label for=\"return-reason\">Return reason</label><input id=\"return-reason\" name=\"reason\" required></p>\
+         <p><label for=\"return-exchange\">Exchange</label><select id=\"return-exchange\" name=\"exchange\">\
+         <option value=\"\">No: a refund, nothing ships back</option>\
+         <option value=\"on_pickup\">Yes: send the same items again once the courier has the return</option>\
+         <option value=\"at_once\">Yes: send the same items again now</option></select></p>\
          <button type=\"submit\">Start return</button></form>",
         h = hidden(Action::Return.path(), admin),
     )
@@ -167,6 +171,10 @@ pub(crate) async fn returns_section(
         };
         let events = state.store.return_events(r.id).await?;
         let timeline = timeline_list(&events, "No scans yet.");
+        let exchange = match shipping_store::exchange_of(r)? {
+            Some(e) => exchange_facts(state, &e, admin).await?,
+            None => String::new(),
+        };
         let staff = if admin {
             format!(
                 "<dt>Return id</dt><dd>{}</dd><dt>Courier</dt><dd>{}</dd><dt>Reason</dt><dd>{}</dd>{}",
@@ -180,7 +188,7 @@ pub(crate) async fn returns_section(
         };
         out.push_str(&format!(
             "<div class=\"card\"><dl class=\"facts\"><dt>Return status</dt><dd data-return-status=\"{name}\">{status}</dd>\
-             <dt>Return AWB</dt><dd>{awb}</dd>{staff}</dl>{timeline}</div>",
+             <dt>Return AWB</dt><dd>{awb}</dd>{exchange}{staff}</dl>{timeline}</div>",
             name = esc(&r.status),
             status = esc(status),
             awb = esc(r.awb.as_deref().unwrap_or("–")),
@@ -188,6 +196,35 @@ pub(crate) async fn returns_section(
     }
     out.push_str("</section>");
     Ok(out)
+}
+
+/// An exchange's facts: what ships instead and where the replacement is. Staff get a link to
+/// the replacement's page, the customer one to its tracking page.
+async fn exchange_facts(
+    state: &AppState,
+    e: &shipping_store::Exchange,
+    admin: bool,
+) -> Result<String, shipping_store::StoreError> {
+    let items = e.lines.iter().map(|l| format!("{} × {}", l.units, esc(&l.name))).collect::<Vec<_>>().join(", ");
+    let replacement = match e.replacement_shipment_id {
+        Some(id) => match state.store.shipment(id).await? {
+            Some(r) if admin => format!(
+                "<a href=\"/admin/shipments/{id}\" data-replacement=\"{id}\">{}</a> ({})",
+                esc(&r.channel_order_id),
+                esc(&r.state)
+            ),
+            Some(r) => format!(
+                "<a href=\"/track/{}\" data-replacement=\"{id}\">Track your replacement</a>",
+                esc(&r.tracking_token)
+            ),
+            None => String::from("–"),
+        },
+        None => String::from(match e.ships {
+            shipping_domain::ReplacementShips::OnPickup => "Ships once the courier has collected the return",
+            shipping_domain::ReplacementShips::AtOnce => "Being prepared",
+        }),
+    };
+    Ok(format!("<dt>Exchange for</dt><dd>{items}</dd><dt>Replacement</dt><dd>{replacement}</dd>"))
 }
 
 /// Scans as a timeline (when, status, where, what), or `empty` when there are none.
@@ -240,8 +277,21 @@ pub async fn page(
     edit: Option<EditFormState>,
 ) -> PageResult<axum::response::Html<String>> {
     let s = load(state, id).await?;
-    let order = state.store.order(s.order_id).await?;
-    let shop_order: Option<ShopOrder> = order.as_ref().and_then(|o| serde_json::from_str(&o.payload).ok());
+    let (order, shop_order) = match state.store.parcel_order(&s).await {
+        Ok((row, parcel)) => (Some(row), Some(parcel)),
+        Err(shipping_store::StoreError::Db(e)) => return Err(ApiError::from(shipping_store::StoreError::Db(e)).into()),
+        // Shown without the order rather than not at all.
+        Err(_) => (state.store.order(s.order_id).await?, None),
+    };
+    let replaces = match state.store.replaced_return(&s).await? {
+        Some(r) => format!(
+            "<p class=\"card\" id=\"replaces\">The replacement of an exchange: return {} of <a href=\"/admin/shipments/{}\">shipment {}</a>.</p>",
+            esc(&r.channel_return_id),
+            r.shipment_id,
+            r.shipment_id
+        ),
+        None => String::new(),
+    };
     let events = state.store.tracking_events(id).await?;
     let docs = state.store.documents_of(id).await?;
     let audit = state.store.audit_trail("shipment", id).await?;
@@ -386,7 +436,7 @@ pub async fn page(
         _ => String::new(),
     };
     let content = format!(
-        "{notice}{attention}{cancel_note}{sync_error}{summary}{courier_note}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>{edit_form}\
+        "{notice}{attention}{cancel_note}{replaces}{sync_error}{summary}{courier_note}<section><h2>Actions</h2><div class=\"actions\">{actions}</div></section>{edit_form}\
          <section><h2>Timeline</h2>{timeline}</section>{returns}<section><h2>Documents</h2>{documents}</section>{ndr_section}\
          <section><h2>Audit log</h2>{audit_table}</section>"
     );
@@ -414,6 +464,16 @@ pub async fn act(State(state): State<AppState>, admin: Admin, ApiPath(id): ApiPa
         courier_id,
         reason: form.text("reason"),
         return_id: None,
+        exchange: match form.text("exchange") {
+            Some(ships) => Some(ExchangeBody {
+                items: None,
+                ships: Some(
+                    shipping_domain::ReplacementShips::from_name(&ships)
+                        .ok_or_else(|| PageError(ApiError::field("exchange", "must be on_pickup or at_once")))?,
+                ),
+            }),
+            None => None,
+        },
         action: form.text("ndr_action"),
         comments: form.text("comments"),
         deferred_date: opt_date(&form, "deferred_date")?,

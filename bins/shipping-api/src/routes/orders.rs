@@ -77,9 +77,11 @@ fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOr
 
 /// How the API builds the Shiprocket draft to validate an order (new or corrected) before it
 /// accepts it: the configured pickup location, the default package sizes.
-pub(crate) fn draft_options(state: &AppState, reship_attempt: u32) -> DraftOptions {
+/// `parcel` is (exchange number, re-ship attempt), see `shipping_store::parcel_of`.
+pub(crate) fn draft_options(state: &AppState, (exchange, reship_attempt): (u32, u32)) -> DraftOptions {
     DraftOptions {
         pickup_location: state.settings.shiprocket.pickup_location.clone(),
+        exchange,
         reship_attempt,
         package_defaults: PackageDefaults::default(),
     }
@@ -112,7 +114,7 @@ pub async fn ingest(
     _caller: Caller,
     JsonBody(order): JsonBody<ShopOrder>,
 ) -> ApiResult<(StatusCode, Json<OrderAccepted>)> {
-    let draft = ShiprocketOrderDraft::build(&order, &draft_options(&state, 0))?;
+    let draft = ShiprocketOrderDraft::build(&order, &draft_options(&state, (0, 0)))?;
     let new = new_order(&order, &draft)?;
     let token = new.tracking_token.clone();
     let flags = state.flags();

@@ -3,9 +3,9 @@
 //! The worker does the Shiprocket calls.
 
 use crate::auth::{Caller, sign_label, verify_label};
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope, FieldError};
 use crate::extract::{ApiPath, ApiQuery, parse_json};
-use crate::routes::orders::tracking_url;
+use crate::routes::orders::{draft_options, tracking_url};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -15,11 +15,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shipping_domain::{AttentionReason, Phone, ShipmentState};
-use shipping_store::Once;
+use shipping_domain::{
+    AttentionReason, OrderLine, Phone, ReplacementShips, ShipmentState, ShiprocketOrderDraft, replacement_order,
+};
 use shipping_store::api_queries::{AttentionFilter, NewNdrAction, ShipmentFilter};
-use shipping_store::entities::{shipment, tracking_event};
+use shipping_store::entities::{return_request, shipment, tracking_event};
 use shipping_store::jobs::{Job, ShipmentBatchV1, ShipmentJobV1, SyncOrderV1};
+use shipping_store::{ExchangeRequest, Once};
 
 /// A shipment as the shop's staff see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -44,6 +46,9 @@ pub struct ShipmentView {
     pub requested_courier_id: Option<i64>,
     /// Why the booked courier is not the one asked for, when it is not.
     pub courier_note: Option<String>,
+    /// An exchange's replacement: the return it replaces (its lines ship instead of the
+    /// order's; channel order id `-X<n>`).
+    pub replacement_for_return_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -95,6 +100,7 @@ impl From<&shipment::Model> for ShipmentView {
             cancel_requested_at: s.cancel_requested_at,
             requested_courier_id: s.requested_courier_id,
             courier_note: s.courier_note.clone(),
+            replacement_for_return_id: s.replacement_for_return_id,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -137,6 +143,45 @@ pub struct ReturnView {
     pub updated_at: DateTime<Utc>,
     /// The return's scans, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// Set when the return is an exchange.
+    pub exchange: Option<ExchangeView>,
+    /// Why Shiprocket refused the return, or why its replacement could not be created.
+    pub error: Option<String>,
+}
+
+/// What an exchange sends instead, and where it stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExchangeView {
+    /// The replacement's lines.
+    pub items: Vec<OrderLine>,
+    /// `on_pickup` (when the courier has the return) or `at_once`.
+    pub ships: ReplacementShips,
+    /// The replacement's shipment, once created.
+    pub replacement_shipment_id: Option<i64>,
+}
+
+impl ReturnView {
+    /// The view of return `r`, with its scans.
+    pub async fn load(state: &AppState, r: return_request::Model) -> ApiResult<ReturnView> {
+        let timeline = state.store.return_events(r.id).await?.iter().map(TimelineEntry::from).collect();
+        let exchange = shipping_store::exchange_of(&r)?.map(|e| ExchangeView {
+            items: e.lines,
+            ships: e.ships,
+            replacement_shipment_id: e.replacement_shipment_id,
+        });
+        Ok(ReturnView {
+            id: r.id,
+            channel_return_id: r.channel_return_id,
+            status: r.status,
+            awb: r.awb,
+            courier_name: r.courier_name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            timeline,
+            exchange,
+            error: r.error,
+        })
+    }
 }
 
 /// The actions, by their path segment.
@@ -251,6 +296,9 @@ pub struct ActionBody {
     /// return: the shop's return id (default `RET-<channel order id>`).
     #[serde(default)]
     pub return_id: Option<String>,
+    /// return: make it an exchange; the replacement ships to the same customer.
+    #[serde(default)]
+    pub exchange: Option<ExchangeBody>,
     /// ndr-action: `re-attempt`, `return` or `fake-attempt`.
     #[serde(default)]
     pub action: Option<String>,
@@ -266,6 +314,20 @@ pub struct ActionBody {
     /// ndr-action re-attempt: a corrected address line.
     #[serde(default)]
     pub address: Option<String>,
+}
+
+/// An exchange asked for with a return.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeBody {
+    /// The lines the customer gets instead (the order's line shape); absent: the returned
+    /// lines again (a like-for-like swap).
+    #[serde(default)]
+    #[schema(min_items = 1)]
+    pub items: Option<Vec<OrderLine>>,
+    /// `on_pickup` or `at_once`; absent: the configured `returns.replacement_ships`.
+    #[serde(default)]
+    pub ships: Option<ReplacementShips>,
 }
 
 /// An empty body is "no parameters"; otherwise it must be JSON.
@@ -347,6 +409,31 @@ fn ndr_request(s: &shipment::Model, body: &ActionBody, actor: &str) -> ApiResult
     })
 }
 
+/// Checks an exchange before it is recorded: the replacement (the lines asked for, on the
+/// returned parcel's customer and address) must make a valid Shiprocket order under the next
+/// exchange's channel order id. Errors name `exchange.items[i].…`.
+async fn exchange_request(state: &AppState, s: &shipment::Model, body: &ExchangeBody) -> ApiResult<ExchangeRequest> {
+    let in_exchange = |e: ApiError| match e {
+        ApiError::Validation { message, fields } => ApiError::Validation {
+            message: format!("exchange.{message}"),
+            fields: fields.into_iter().map(|f| FieldError { field: format!("exchange.{}", f.field), ..f }).collect(),
+        },
+        other => other,
+    };
+    let (_, returned) = state.store.parcel_order(s).await?;
+    let replacement =
+        replacement_order(&returned, body.items.as_deref(), Utc::now()).map_err(ApiError::from).map_err(in_exchange)?;
+    let exchanges = state.store.shipments_of_order(s.order_id).await?.iter().map(|o| o.exchange_number).max();
+    let next = u32::try_from(exchanges.unwrap_or(0)).unwrap_or(0) + 1;
+    ShiprocketOrderDraft::build(&replacement, &draft_options(state, (next, 0)))
+        .map_err(ApiError::from)
+        .map_err(in_exchange)?;
+    Ok(ExchangeRequest {
+        lines: body.items.clone(),
+        ships: body.ships.unwrap_or(state.settings.returns.replacement_ships),
+    })
+}
+
 /// Validates and promises one action on one shipment.
 pub(crate) async fn perform(
     state: &AppState,
@@ -379,7 +466,14 @@ pub(crate) async fn perform(
                 return Err(ApiError::field("reason", "is required"));
             }
             let return_id = body.return_id.clone().unwrap_or_else(|| format!("RET-{}", s.channel_order_id));
-            let once = state.store.request_return_and_enqueue(shipment_id, &return_id, reason, &caller.actor).await?;
+            let exchange = match &body.exchange {
+                Some(e) => Some(exchange_request(state, s, e).await?),
+                None => None,
+            };
+            let once = state
+                .store
+                .request_return_and_enqueue(shipment_id, &return_id, reason, exchange.as_ref(), &caller.actor)
+                .await?;
             return Ok(Accepted {
                 shipment_id,
                 action: action.path(),
@@ -603,17 +697,7 @@ pub async fn get_one(
     let timeline = state.store.tracking_events(id).await?.iter().map(TimelineEntry::from).collect();
     let mut returns = Vec::new();
     for r in state.store.returns_of_shipment(id).await? {
-        let timeline = state.store.return_events(r.id).await?.iter().map(TimelineEntry::from).collect();
-        returns.push(ReturnView {
-            id: r.id,
-            channel_return_id: r.channel_return_id,
-            status: r.status,
-            awb: r.awb,
-            courier_name: r.courier_name,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            timeline,
-        });
+        returns.push(ReturnView::load(&state, r).await?);
     }
     Ok(Json(ShipmentDetail {
         shipment: ShipmentView::from(&s),

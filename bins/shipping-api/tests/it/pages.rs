@@ -315,3 +315,81 @@ on_both_backends!(the_answer_and_the_pages_show_the_return, |backend: Backend| a
     assert!(!public.contains("Wrong size") && !public.contains(&ret.channel_return_id), "no reason, no return id");
     app.cleanup().await;
 });
+
+// An exchange asked for from the admin page: its replacement is created when the return's
+// pickup is recorded, and the pages link the two (staff to the replacement's page, the
+// customer to its tracking page).
+on_both_backends!(an_exchange_from_the_admin_page_links_its_replacement, |backend: Backend| async move {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    use shipping_store::entities::{return_request, shipment};
+    let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    let body = app.post("/v1/orders", &order("PG-EXC-1")).await.json::<Value>().await.unwrap();
+    let (order_id, id) = (body["order_id"].as_i64().unwrap(), body["shipment_id"].as_i64().unwrap());
+    let db = app.state.store.db();
+    let mut s = shipment::Entity::find_by_id(id).one(db).await.unwrap().unwrap().into_active_model();
+    s.state = Set("delivered".into());
+    s.awb = Set(Some("AWB950".into()));
+    s.update(db).await.unwrap();
+
+    let (_, sid) = sign_in(&app, ADMIN_PASSWORD).await;
+    let sid = sid.unwrap();
+    let page = admin_get(&app, &sid, &format!("/admin/shipments/{id}")).await.text().await.unwrap();
+    assert!(page.contains("name=\"exchange\""), "the return form offers an exchange");
+    let post = |exchange: &'static str| {
+        let (app, sid, csrf) = (&app, &sid, hidden_field(&page, "csrf"));
+        async move {
+            no_redirects()
+                .post(app.url(&format!("/admin/shipments/{id}/action")))
+                .header("cookie", format!("sid={sid}"))
+                .form(&[("action", "return"), ("csrf", csrf.as_str()), ("reason", "Too small"), ("exchange", exchange)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(post("sometime").await, 422, "an unknown timing is refused");
+    assert_eq!(post("on_pickup").await, 303);
+    let ret = return_request::Entity::find().one(db).await.unwrap().unwrap();
+    assert_eq!(ret.replacement_ships.as_deref(), Some("on_pickup"));
+    let page = admin_get(&app, &sid, &format!("/admin/shipments/{id}")).await.text().await.unwrap();
+    assert!(page.contains("Ships once the courier has collected the return"), "{page}");
+
+    let mut a = ret.clone().into_active_model();
+    a.awb = Set(Some("RAWB951".into()));
+    a.status = Set(shipping_domain::ReturnState::PickupScheduled.name().into());
+    a.update(db).await.unwrap();
+    let scan = shipping_domain::TrackingEvent::new(
+        Some(shipping_domain::Awb::parse("RAWB951").unwrap()),
+        shipping_domain::RawStatus::Order(32),
+        chrono::Utc::now(),
+    );
+    let recorded = app
+        .state
+        .store
+        .record_return_event(&scan, "RETURN PICKED UP", None, None, shipping_store::EventSource::Webhook)
+        .await
+        .unwrap();
+    assert_eq!(recorded.to, shipping_domain::ReturnState::PickedUp);
+    let parcels = app.state.store.shipments_of_order(order_id).await.unwrap();
+    assert_eq!(parcels.len(), 2);
+    let replacement = &parcels[1];
+
+    let page = admin_get(&app, &sid, &format!("/admin/shipments/{id}")).await.text().await.unwrap();
+    assert!(page.contains(&format!("href=\"/admin/shipments/{}\" data-replacement", replacement.id)), "{page}");
+    assert!(page.contains("PG-EXC-1-X1"), "{page}");
+    let other = admin_get(&app, &sid, &format!("/admin/shipments/{}", replacement.id)).await.text().await.unwrap();
+    assert!(other.contains("id=\"replaces\"") && other.contains(&format!("/admin/shipments/{id}\"")), "{other}");
+    let edit_form = format!("action=\"/admin/shipments/{}/order\"", replacement.id);
+    assert!(!other.contains(&edit_form), "a replacement is not corrected through the order");
+    let unsynced = app.post("/v1/orders", &order("PG-EXC-2")).await.json::<Value>().await.unwrap();
+    let unsynced = unsynced["shipment_id"].as_i64().unwrap();
+    let page = admin_get(&app, &sid, &format!("/admin/shipments/{unsynced}")).await.text().await.unwrap();
+    assert!(page.contains(&format!("action=\"/admin/shipments/{unsynced}/order\"")), "an order's own parcel is");
+
+    let token = shipment::Entity::find_by_id(id).one(db).await.unwrap().unwrap().tracking_token;
+    let public = app.get_public(&format!("/track/{token}")).await.text().await.unwrap();
+    assert!(public.contains(&format!("/track/{}\" data-replacement", replacement.tracking_token)), "{public}");
+    assert!(!public.contains("PG-EXC-1-X1"), "the customer sees a link, not our ids");
+    app.cleanup().await;
+});

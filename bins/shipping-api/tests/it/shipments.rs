@@ -127,6 +127,66 @@ on_both_backends!(returns_and_ndr_decisions_are_recorded_with_their_job, |backen
     app.cleanup().await;
 });
 
+on_both_backends!(an_exchange_is_checked_recorded_and_its_replacement_promised, |backend: Backend| async move {
+    let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    let (order_id, id, _) = new_shipment(&app, "ORD-EXC-1").await;
+    set_state(&app, id, "delivered", Some("AWB901")).await;
+
+    // Bad replacement lines: 422 naming the line inside the exchange, nothing recorded.
+    let bad = json!({"reason": "Too small", "exchange": {"items": [{"sku": " ", "name": "Tee", "units": 1, "unit_price": 100}]}});
+    let (status, err) = act(&app, id, "return", Some(bad)).await;
+    assert_eq!((status, err["error"]["fields"][0]["field"].as_str()), (422, Some("exchange.items[0].sku")), "{err}");
+    let (status, err) = act(&app, id, "return", Some(json!({"reason": "x", "exchange": {"items": []}}))).await;
+    assert_eq!((status, err["error"]["fields"][0]["field"].as_str()), (422, Some("exchange.items")), "{err}");
+    let (status, _) = act(&app, id, "return", Some(json!({"reason": "x", "exchange": {"ships": "later"}}))).await;
+    assert_eq!(status, 422, "an unknown timing is refused");
+    assert!(return_request::Entity::find().all(app.state.store.db()).await.unwrap().is_empty());
+    assert!(app.jobs().await.is_empty());
+
+    // On pickup (the configured default): recorded, nothing ships yet.
+    let larger = json!([{"sku": "TEE-L", "name": "Tee L", "units": 1, "unit_price": 49_900}]);
+    let (status, _) =
+        act(&app, id, "return", Some(json!({"reason": "Too small", "exchange": {"items": larger}}))).await;
+    assert_eq!(status, 202);
+    let detail: Value = app.get(&format!("/v1/shipments/{id}")).await.json().await.unwrap();
+    let exchange = &detail["returns"][0]["exchange"];
+    assert_eq!(exchange["ships"], "on_pickup");
+    assert_eq!(exchange["items"][0]["sku"], "TEE-L");
+    assert!(exchange["replacement_shipment_id"].is_null());
+    assert_eq!(app.state.store.shipments_of_order(order_id).await.unwrap().len(), 1);
+
+    // At once, the returned lines again: the replacement and its sync are promised with it.
+    let (other_order, other, _) = new_shipment(&app, "ORD-EXC-2").await;
+    set_state(&app, other, "delivered", Some("AWB902")).await;
+    let (status, _) =
+        act(&app, other, "return", Some(json!({"reason": "Faulty", "exchange": {"ships": "at_once"}}))).await;
+    assert_eq!(status, 202);
+    let parcels = app.state.store.shipments_of_order(other_order).await.unwrap();
+    assert_eq!(parcels.len(), 2);
+    let replacement: Value = app.get(&format!("/v1/shipments/{}", parcels[1].id)).await.json().await.unwrap();
+    assert_eq!(replacement["channel_order_id"], "ORD-EXC-2-X1");
+    assert_eq!(replacement["state"], "pending_sync");
+    let detail: Value = app.get(&format!("/v1/shipments/{other}")).await.json().await.unwrap();
+    let ret = &detail["returns"][0];
+    assert_eq!(replacement["replacement_for_return_id"], ret["id"]);
+    assert_eq!(ret["exchange"]["replacement_shipment_id"].as_i64(), Some(parcels[1].id));
+    assert_eq!(ret["exchange"]["items"][0]["sku"], json!(order("ORD-EXC-2")["items"][0]["sku"]), "like for like");
+    let jobs = app.jobs().await;
+    assert!(
+        jobs.contains(&Job::SyncOrder(SyncOrderV1 { order_id: other_order, shipment_id: parcels[1].id })),
+        "{jobs:?}"
+    );
+
+    // A replacement ships the exchange's lines, not the order: it is not corrected through the order.
+    let mut fix = crate::order_edits::edit_of("ORD-EXC-2");
+    fix["customer"]["phone"] = json!("+91 98765 43210");
+    let put = app.put("/v1/orders/ORD-EXC-2", &fix).await;
+    assert_eq!(put.status(), 409);
+    let err: Value = put.json().await.unwrap();
+    assert!(err["error"]["message"].as_str().unwrap().contains("exchange's replacement"), "{err}");
+    app.cleanup().await;
+});
+
 on_both_backends!(bulk_actions_report_per_shipment, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
     let (_, a, _) = new_shipment(&app, "ORD-B-1").await;

@@ -55,17 +55,17 @@ pub async fn run(ctx: &Context, job: &SyncOrderV1, attempt: u32) -> Result<(), J
     };
     let (order_row, shop_order) = progress::shop_order(&ctx.store, &s).await?;
 
-    let mut reship_attempt = u32::try_from(s.reship_attempt).unwrap_or(0);
+    let (exchange, mut reship_attempt) = shipping_store::parcel_of(&s);
     let mut check_first = outcome_unknown;
     loop {
-        let draft = ShiprocketOrderDraft::build(&shop_order, &ctx.settings.draft_options(reship_attempt))
+        let draft = ShiprocketOrderDraft::build(&shop_order, &ctx.settings.draft_options(exchange, reship_attempt))
             .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)));
         let draft = match draft {
             Ok(d) => d,
             Err(f) => return fail_sync(ctx, s.id, f).await,
         };
         let channel = draft.order_id.as_str().to_owned();
-        if reship_attempt != u32::try_from(s.reship_attempt).unwrap_or(0) {
+        if reship_attempt != shipping_store::parcel_of(&s).1 {
             let reason = "the Shiprocket order under the old id is cancelled";
             ctx.store.record_reship(s.id, &channel, reship_attempt, reason).await.job()?;
         }

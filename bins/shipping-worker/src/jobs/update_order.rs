@@ -24,8 +24,8 @@ pub async fn run(ctx: &Context, job: &UpdateOrderV1) -> Result<(), JobFailure> {
         return Err(failure::permanent(format!("shipment {} has no Shiprocket order to update", s.id)));
     };
     let (order_row, shop_order) = progress::shop_order(&ctx.store, &s).await?;
-    let reship_attempt = u32::try_from(s.reship_attempt).unwrap_or(0);
-    let draft = ShiprocketOrderDraft::build(&shop_order, &ctx.settings.draft_options(reship_attempt))
+    let (exchange, reship_attempt) = shipping_store::parcel_of(&s);
+    let draft = ShiprocketOrderDraft::build(&shop_order, &ctx.settings.draft_options(exchange, reship_attempt))
         .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)))?;
     // The draft's channel id is the shipment's (re-ships included): it names the order there.
     let updated = match ctx.shiprocket.send(&UpdateOrder(crate::shiprocket::order_payload(&draft))).await {

@@ -90,6 +90,7 @@ mod support {
     pub fn options() -> DraftOptions {
         DraftOptions {
             pickup_location: "Primary".into(),
+            exchange: 0,
             reship_attempt: 0,
             package_defaults: PackageDefaults::default(),
         }

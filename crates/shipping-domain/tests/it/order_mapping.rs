@@ -3,7 +3,7 @@
 use crate::support::{LineExt, address, line, options, order};
 use shipping_domain::{
     AddressField, DomainError, DraftOptions, Field, LineField, Money, Payment, PaymentMethod, Phone,
-    ShiprocketOrderDraft, ShopOrder, ShopOrderId,
+    ShiprocketOrderDraft, ShopOrder, ShopOrderId, replacement_order,
 };
 
 fn build(o: &ShopOrder) -> Result<ShiprocketOrderDraft, DomainError> {
@@ -107,6 +107,34 @@ fn reshipments_get_the_next_suffix() {
     assert_eq!(again.order_id.as_str(), "WEB-1001-R2");
     assert_eq!(again.order_id.shop_order_id(), &o.id);
     assert_eq!(again.order_id.reship_attempt(), 2);
+}
+
+#[test]
+fn an_exchange_replacement_is_a_prepaid_parcel_of_the_same_order() {
+    let cod = ShopOrder {
+        payment: Payment::Cod { amount: Money::from_paise(104_800) },
+        gift_message: Some("Happy birthday".into()),
+        courier_id: Some(7),
+        ..order()
+    };
+    assert!(build(&cod).is_ok(), "the original is a valid COD order");
+    let at = cod.placed_at + chrono::Duration::days(9);
+    let swapped = [line("MUG-02", 1, 52_000)];
+    let replacement = replacement_order(&cod, Some(&swapped), at).unwrap();
+    let draft =
+        ShiprocketOrderDraft::build(&replacement, &DraftOptions { exchange: 1, reship_attempt: 1, ..options() })
+            .unwrap();
+    assert_eq!(draft.order_id.as_str(), "WEB-1001-X1-R1");
+    assert_eq!((draft.payment_method, draft.cod_amount), (PaymentMethod::Prepaid, None));
+    assert_eq!((draft.sub_total, draft.shipping_charges), (Money::from_paise(52_000), Money::ZERO));
+    assert_eq!(draft.order_items.iter().map(|i| i.sku.as_str()).collect::<Vec<_>>(), ["MUG-02"]);
+    assert_eq!((draft.comment, replacement.courier_id, replacement.placed_at), (None, None, at));
+    assert_eq!((&replacement.customer, &replacement.billing), (&cod.customer, &cod.billing));
+
+    // The returned lines again when none are named; never none at all.
+    let same = replacement_order(&cod, None, at).unwrap();
+    assert_eq!(same.items, cod.items);
+    assert_eq!(replacement_order(&cod, Some(&[]), at).unwrap_err().field(), Some(Field::Items));
 }
 
 #[test]

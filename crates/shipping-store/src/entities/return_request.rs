@@ -27,6 +27,13 @@ pub struct Model {
     /// Why Shiprocket refused the return for good (state `failed`).
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
+    /// An exchange's replacement lines (JSON `OrderLine`s); `None` on a plain return.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub exchange_lines: Option<String>,
+    /// An exchange's `shipping_domain::ReplacementShips` name.
+    pub replacement_ships: Option<String>,
+    /// The exchange's replacement shipment, once it exists.
+    pub replacement_shipment_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,7 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub order_id: i64,
-    /// The channel order id sent to Shiprocket: the shop order id, plus `-R<n>` on a re-ship.
+    /// The channel order id sent to Shiprocket: the shop order id, plus `-X<n>` on an exchange's
+    /// replacement, plus `-R<n>` on a re-ship.
     #[sea_orm(unique)]
     pub channel_order_id: String,
     pub reship_attempt: i32,
@@ -60,6 +61,15 @@ pub struct Model {
     /// Why the booked courier is not the one asked for, when it is not.
     #[sea_orm(column_type = "Text", nullable)]
     pub courier_note: Option<String>,
+    /// 0 for the order's own parcel; n for the replacement of the order's n-th exchange.
+    pub exchange_number: i32,
+    /// The order as this parcel ships it (a `ShopOrder` as JSON), when it is not the order's
+    /// own payload: an exchange's replacement.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub parcel_payload: Option<String>,
+    /// The return whose exchange this shipment replaces.
+    #[sea_orm(unique)]
+    pub replacement_for_return_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
