@@ -7,7 +7,7 @@ mod payload;
 pub use lookup::{ListOrders, OrderShipment, OrderSummary, ShowOrder};
 pub use payload::{OrderItem, OrderPayload, PaymentMethod};
 
-use super::{Accepted, Endpoint, checked_json, decode_accepted, to_body};
+use super::{Accepted, Endpoint, checked_json, decode_accepted, refuse_if, to_body};
 use crate::error::{Error, Result};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -234,9 +234,7 @@ impl Endpoint for CancelOrders {
     }
 
     fn body(&self) -> Result<Option<serde_json::Value>> {
-        if self.ids.is_empty() {
-            return Err(Error::validation("no order ids to cancel"));
-        }
+        refuse_if(self.ids.is_empty(), "no order ids to cancel")?;
         to_body(self)
     }
 
