@@ -141,6 +141,13 @@ mod tests {
     }
 
     #[test]
+    fn the_backoff_never_exceeds_its_cap_even_on_the_first_retry() {
+        let policy = RetryPolicy { base_backoff: Duration::from_secs(30), ..POLICY };
+        assert_eq!(policy.backoff(1), Duration::from_secs(10));
+        assert_eq!(RetryPolicy { base_backoff: Duration::ZERO, ..POLICY }.backoff(3), Duration::ZERO);
+    }
+
+    #[test]
     fn retry_after_is_honoured_but_not_past_max_attempts() {
         let after = Some(Duration::from_secs(60));
         assert_eq!(POLICY.decide(&retry(after), 1), Decision::Retry { delay: Duration::from_secs(60) });
