@@ -4,12 +4,12 @@
 use crate::context::Context;
 use crate::handler::Handler;
 use crate::mail::Mailer;
-use crate::queue::{CronSchedule, Queues, termination_signal};
+use crate::queue::{Queues, termination_signal};
 use crate::relay::{self, JobSink};
 use crate::settings::WorkerConfig;
 use anyhow::{Context as _, Result, anyhow};
 use futures::future::BoxFuture;
-use shipping_store::jobs::{CronTask, CronV1, Job, TracedJob};
+use shipping_store::jobs::{Job, TracedJob};
 use shipping_store::{Store, StoreConfig};
 use shiprocket_client::{Client, MemoryTokenStore, RedisTokenStore, TokenStore};
 use std::sync::Arc;
@@ -103,28 +103,8 @@ pub async fn run_with_metrics(config: WorkerConfig, metrics: Option<tokio::net::
     let store = open_store(&config).await?;
     let queues = Queues::connect(&config.queue).await?;
     let ctx = context(&config, store.clone(), Some(queues.clone())).await?;
+    crate::jobs::cron::register(&queues, &config)?;
     let w = &config.worker;
-    let cron = |task| move || Job::Cron(CronV1 { task });
-    queues.schedule_cron(
-        "refresh_tracking",
-        CronSchedule::every(Duration::from_secs(w.tracking_refresh_secs))?,
-        cron(CronTask::RefreshTracking),
-    )?;
-    queues.schedule_cron(
-        "retry_failed_syncs",
-        CronSchedule::every(Duration::from_secs(w.retry_failed_syncs_secs))?,
-        cron(CronTask::RetryFailedSyncs),
-    )?;
-    queues.schedule_cron(
-        "cleanup",
-        CronSchedule::every(Duration::from_secs(w.cleanup_secs))?,
-        cron(CronTask::Cleanup),
-    )?;
-    queues.schedule_cron(
-        "reconcile",
-        CronSchedule::every(Duration::from_secs(config.reconciler.every_secs))?,
-        cron(CronTask::Reconcile),
-    )?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
