@@ -1,5 +1,5 @@
 //! The worker process: one `run()` that builds the context once and runs the queues, the crons
-//! and the outbox relay until SIGTERM; plus the operator subcommands.
+//! and the outbox relay until SIGTERM. The command line is [`crate::cli`].
 
 use crate::context::Context;
 use crate::handler::Handler;
@@ -142,40 +142,6 @@ fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://[redacted]{}", &url[..s], &url[at..]),
         _ => url.to_owned(),
-    }
-}
-
-/// `shipping-worker [run | migrate | dead-jobs | replay-dead <id>]`. The operator commands print
-/// their answer on stdout (they are meant for a terminal).
-#[allow(clippy::print_stdout)]
-pub async fn main() -> Result<()> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let config = WorkerConfig::load().context("reading the configuration")?;
-    // Kept to the end of main: dropping it flushes buffered spans.
-    let _telemetry = shipping_telemetry::init("shipping-worker", &config.telemetry.otlp_endpoint);
-    // The crash tests' kill points, from FAILPOINTS (compiled in for tests only).
-    #[cfg(feature = "failpoints")]
-    let _failpoints = fail::FailScenario::setup();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] | ["run"] => run(config).await,
-        ["migrate"] => open_store(&config).await.map(|_| ()),
-        ["dead-jobs"] => {
-            let store = open_store(&config).await?;
-            for d in store.dead_jobs().await? {
-                let line = serde_json::json!({"id": d.id, "kind": d.kind, "attempts": d.attempts, "error": d.error, "at": d.created_at});
-                println!("{line}");
-            }
-            Ok(())
-        }
-        ["replay-dead", id] => {
-            let store = open_store(&config).await?;
-            let id: i64 = id.parse().context("replay-dead takes a dead job id")?;
-            let job = store.replay_dead_job(id).await?;
-            println!("replayed dead job {id} ({}) through the outbox", job.kind());
-            Ok(())
-        }
-        other => Err(anyhow!("unknown command {other:?}; use run, migrate, dead-jobs or replay-dead <id>")),
     }
 }
 
