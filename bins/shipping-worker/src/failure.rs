@@ -1,6 +1,7 @@
 //! Failures by class: what a Shiprocket or store error means for the job that met it.
 
 use crate::queue::{JobFailure, RetryClass};
+use shipping_domain::SyncErrorClass;
 use shiprocket_client::Error as Api;
 use std::time::Duration;
 
@@ -25,6 +26,19 @@ pub fn from_api(e: &Api) -> JobFailure {
             JobFailure::Retry { after: Some(Duration::from_secs(300)), reason, class: RetryClass::Other }
         }
         _ => JobFailure::Permanent { reason },
+    }
+}
+
+/// The class a failed create-order is stored with, from the client's typed error (and, for a
+/// validation refusal, the fields Shiprocket named), never from its message's words.
+pub fn sync_error_class(e: &Api) -> SyncErrorClass {
+    match e {
+        Api::Validation { fields, .. } => SyncErrorClass::of_refused_fields(fields.keys().map(String::as_str)),
+        Api::NotServiceable { .. } => SyncErrorClass::NotServiceable,
+        Api::Auth { .. } => SyncErrorClass::Auth,
+        Api::RateLimited { .. } => SyncErrorClass::RateLimited,
+        Api::Network { .. } | Api::Timeout { .. } | Api::Server { .. } => SyncErrorClass::Unreachable,
+        _ => SyncErrorClass::Other,
     }
 }
 
