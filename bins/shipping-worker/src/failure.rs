@@ -74,3 +74,28 @@ impl<T> StoreResultExt<T> for Result<T, sea_orm::DbErr> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shiprocket_client::FieldErrors;
+
+    fn refused(fields: &[&str]) -> Api {
+        let fields: FieldErrors = fields.iter().map(|f| ((*f).to_owned(), vec!["is invalid".to_owned()])).collect();
+        Api::Validation { message: "Oops! Invalid Data.".into(), fields }
+    }
+
+    #[test]
+    fn a_sync_failure_is_classed_by_the_error_and_its_fields_not_its_words() {
+        assert_eq!(sync_error_class(&refused(&["pickup_location"])), SyncErrorClass::PickupLocation);
+        assert_eq!(sync_error_class(&refused(&["billing_phone"])), SyncErrorClass::Refused);
+        assert_eq!(sync_error_class(&refused(&[])), SyncErrorClass::Refused);
+        let not_serviceable = Api::NotServiceable { message: "rate limit of couriers".into() };
+        assert_eq!(sync_error_class(&not_serviceable), SyncErrorClass::NotServiceable);
+        assert_eq!(sync_error_class(&Api::Auth { status: 403, message: "x".into() }), SyncErrorClass::Auth);
+        assert_eq!(sync_error_class(&Api::RateLimited { retry_after: None }), SyncErrorClass::RateLimited);
+        let timeout = Api::Timeout { after: Duration::from_secs(30) };
+        assert_eq!(sync_error_class(&timeout), SyncErrorClass::Unreachable);
+        assert_eq!(sync_error_class(&Api::NotFound { message: "invalid".into() }), SyncErrorClass::Other);
+    }
+}
