@@ -13,6 +13,8 @@
 //! - Deadlines per state, needs-attention reasons and the mails a state deserves: [`lifecycle`].
 //! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`]; exchanges
 //!   (a return and its replacement parcel): [`exchange`].
+//! - Why a sync failed, as a stored class with its sentence for operators: [`SyncErrorClass`];
+//!   where a notification or an NDR decision stands: [`SendStatus`].
 //!
 //! The crate's README has the state-machine picture and the documented choices.
 
@@ -87,8 +89,10 @@ mod openapi;
 pub mod order;
 pub mod package;
 pub mod returns;
+pub mod send_status;
 pub mod state;
 pub mod status;
+pub mod sync_error;
 
 pub use contact::{Email, Phone, Pincode};
 pub use courier::{CourierChoice, CourierQuote, Preference, choose_courier};
@@ -107,6 +111,7 @@ pub use order::{
 };
 pub use package::{Defaulted, DefaultedField, Package, PackageDefaults};
 pub use returns::{ReturnMail, ReturnReading, ReturnState, read_return_status};
+pub use send_status::SendStatus;
 pub use state::{
     EventKey, Outcome, ShipmentState, ShipmentTracking, TrackingEvent, Transition, is_terminal, merge,
     needs_tracking_refresh,
@@ -115,3 +120,4 @@ pub use status::{
     RawStatus, StatusMapping, from_label, from_order_status, from_shipment_status, from_sr_status, order_status_table,
     pick_status, shipment_status_table,
 };
+pub use sync_error::SyncErrorClass;
