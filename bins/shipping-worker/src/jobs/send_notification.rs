@@ -39,10 +39,11 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
         ctx.store.mark_notification(note.id, Some("no template for this kind")).await.job()?;
         return Ok(());
     };
-    let text = render(mail, &facts).map_err(|e| failure::permanent(format!("rendering the e-mail: {e}")))?;
+    let rendered = render(mail, &facts).map_err(|e| failure::permanent(format!("rendering the e-mail: {e}")))?;
     let to =
         if mail.to_admin() { ctx.settings.admin_email.clone() } else { shop_order.customer.email.as_ref().to_owned() };
-    match ctx.mailer.send(&format!("notification-{}", note.id), &Email::new(&ctx.settings.mail_from, &to, text)).await {
+    let email = Email::new(&ctx.settings.mail_from, &to, rendered);
+    match ctx.mailer.send(&format!("notification-{}", note.id), &email).await {
         Ok(()) => {
             crate::failpoint!("send_notification.before_commit");
             ctx.store.mark_notification(note.id, None).await.job()?;
