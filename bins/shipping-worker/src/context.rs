@@ -25,6 +25,8 @@ pub struct Settings {
     pub max_courier_attempts: usize,
     /// The shop's name in e-mails.
     pub shop_name: String,
+    /// The shop's logo and colours in e-mails.
+    pub brand: crate::templates::Brand,
     /// Sender of every e-mail.
     pub mail_from: String,
     /// Where admin alerts (failed syncs) go.
@@ -66,6 +68,7 @@ impl Default for Settings {
             max_reships: 3,
             max_courier_attempts: 3,
             shop_name: "Example Store".into(),
+            brand: crate::templates::Brand::default(),
             mail_from: "Example Store <shipping@example-store.in>".into(),
             admin_email: "ops@example-store.in".into(),
             public_base_url: "http://127.0.0.1:8080".into(),

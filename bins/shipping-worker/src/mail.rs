@@ -1,11 +1,15 @@
-//! Sending e-mail: SMTP in production, `.eml` files in a folder in zero-setup mode.
+//! Sending e-mail: SMTP in production, `.eml` files in a folder in zero-setup mode. Every mail
+//! is `multipart/alternative` (a text part, then an HTML part), built by lettre: boundary,
+//! charset and transfer encoding (7bit, or quoted-printable for long or non-ASCII lines) are
+//! its business.
 //!
 //! The file mailer names each file after the notification, so a retried send rewrites the same
 //! file: exactly one e-mail per notification. SMTP cannot promise that (a crash between the
 //! server's 250 and our "sent" mark resends); the notification row keeps it to at most one
 //! resend in that case.
 
-use lettre::message::{Mailbox, Message, header::ContentType};
+use crate::templates::Rendered;
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
 
@@ -34,20 +38,34 @@ pub struct Email {
     pub from: String,
     pub to: String,
     pub subject: String,
-    pub body: String,
+    /// The `text/plain` part.
+    pub text: String,
+    /// The `text/html` part (escaped by the template engine).
+    pub html: String,
+}
+
+impl Email {
+    pub fn new(from: &str, to: &str, Rendered { subject, text, html }: Rendered) -> Email {
+        Email { from: from.to_owned(), to: to.to_owned(), subject, text, html }
+    }
+
+    /// The MIME message: `multipart/alternative` with the text part first, so a client that
+    /// cannot show HTML shows the text.
+    pub fn message(&self) -> Result<Message, String> {
+        let parse = |a: &str, what: &str| a.parse::<Mailbox>().map_err(|e| format!("invalid {what} address: {e}"));
+        Message::builder()
+            .from(parse(&self.from, "sender")?)
+            .to(parse(&self.to, "recipient")?)
+            .subject(self.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(self.text.clone(), self.html.clone()))
+            .map_err(|e| format!("building the e-mail: {e}"))
+    }
 }
 
 impl Mailer {
     /// Sends `email`; `key` names the file in file mode (one file per key).
     pub async fn send(&self, key: &str, email: &Email) -> Result<(), String> {
-        let parse = |a: &str, what: &str| a.parse::<Mailbox>().map_err(|e| format!("invalid {what} address: {e}"));
-        let message = Message::builder()
-            .from(parse(&email.from, "sender")?)
-            .to(parse(&email.to, "recipient")?)
-            .subject(email.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| format!("building the e-mail: {e}"))?;
+        let message = email.message()?;
         match self {
             Mailer::Files(dir) => {
                 tokio::fs::create_dir_all(dir).await.map_err(|e| format!("creating {}: {e}", dir.display()))?;

@@ -185,11 +185,23 @@ pub struct ShopSection {
     pub name: String,
     /// Where customers open tracking links.
     pub public_base_url: String,
+    /// E-mails: empty, an http(s) URL or a path under `public_base_url`.
+    pub logo_url: String,
+    /// E-mails: `#rgb` or `#rrggbb` (as the API's `[shop]`).
+    pub primary_color: String,
+    pub accent_color: String,
 }
 
 impl Default for ShopSection {
     fn default() -> Self {
-        ShopSection { name: "Example Store".into(), public_base_url: "http://127.0.0.1:8080".into() }
+        let brand = crate::templates::Brand::default();
+        ShopSection {
+            name: "Example Store".into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            logo_url: brand.logo_url,
+            primary_color: brand.primary_color,
+            accent_color: brand.accent_color,
+        }
     }
 }
 
@@ -303,6 +315,12 @@ impl WorkerConfig {
             max_reships: w.max_reships,
             max_courier_attempts: w.max_courier_attempts.max(1),
             shop_name: self.shop.name.clone(),
+            brand: crate::templates::Brand::new(
+                &self.shop.logo_url,
+                &self.shop.primary_color,
+                &self.shop.accent_color,
+                &self.shop.public_base_url,
+            )?,
             mail_from: self.mail.from.clone(),
             admin_email: self.mail.admin_email.clone(),
             public_base_url: self.shop.public_base_url.clone(),
@@ -331,6 +349,22 @@ mod tests {
         let mut preferred = WorkerConfig::default();
         preferred.shiprocket.preferred_couriers = vec![43, 1];
         assert_eq!(preferred.settings().unwrap().courier_preference, Preference::Preferred(vec![43, 1]));
+    }
+
+    #[test]
+    fn shop_colours_and_logo_are_checked_and_a_logo_path_is_made_absolute() {
+        let mut bad = WorkerConfig::default();
+        bad.shop.accent_color = "red;background:url(x)".into();
+        assert!(bad.settings().unwrap_err().to_string().contains("shop.accent_color"));
+        let mut bad = WorkerConfig::default();
+        bad.shop.logo_url = "javascript:alert(1)".into();
+        assert!(bad.settings().unwrap_err().to_string().contains("shop.logo_url"));
+        let mut ok = WorkerConfig::default();
+        ok.shop.primary_color = "#abc".into();
+        ok.shop.logo_url = "/static/logo.png".into();
+        let brand = ok.settings().unwrap().brand;
+        assert_eq!(brand.primary_color, "#abc");
+        assert_eq!(brand.logo_url, "http://127.0.0.1:8080/static/logo.png");
     }
 }
 

@@ -1,12 +1,103 @@
-//! The e-mail texts, one per lifecycle notification. Plain text, no customer data beyond what
-//! the customer gave us, a tracking link on every customer mail.
+//! The e-mails, one per lifecycle notification, as askama templates in
+//! `bins/shipping-worker/templates/mail/` (ADR 0010): a subject, a plain-text part and an HTML
+//! part in the shop's colours. Every template matches on the typed [`Mail`], so a new kind
+//! without its words does not compile. The HTML part is escaped by askama; the text part is
+//! plain text and goes out as `text/plain`. No customer data beyond what the customer gave us,
+//! a tracking link on every customer mail.
 
-use crate::mail::Email;
+use askama::Template;
+use shipping_domain::{MailKind, ReturnMail};
+use shipping_settings::SettingsError;
+
+/// Which e-mail: a shipment's own (and the admin alert) or one about a return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mail {
+    Shipment(MailKind),
+    Return(ReturnMail),
+}
+
+impl Mail {
+    /// Every e-mail there is.
+    pub fn all() -> impl Iterator<Item = Mail> {
+        MailKind::ALL.into_iter().map(Mail::Shipment).chain(ReturnMail::ALL.into_iter().map(Mail::Return))
+    }
+
+    /// The mail a stored notification kind names (a return mail's kind carries its return's
+    /// id: one mail per return and step); `None` for kinds without a mail.
+    pub fn from_kind(kind: &str) -> Option<Mail> {
+        if let Some(k) = MailKind::from_code(kind) {
+            return Some(Mail::Shipment(k));
+        }
+        let bare = ReturnMail::ALL.into_iter().find(|m| m.name() == kind);
+        bare.or_else(|| ReturnMail::from_kind(kind).map(|(m, _)| m)).map(Mail::Return)
+    }
+
+    /// The template's name (snapshots are named after it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mail::Shipment(k) => k.code(),
+            Mail::Return(m) => m.name(),
+        }
+    }
+
+    /// Goes to the shop's admin, not the customer (no greeting, no tracking link).
+    pub fn to_admin(self) -> bool {
+        matches!(self, Mail::Shipment(k) if k.to_admin())
+    }
+}
+
+/// How the shop's e-mails look (`[shop]` in the worker's config, the same keys and rules as the
+/// API's tracking page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brand {
+    /// Absolute URL of the logo; empty: the shop's name stands in the header.
+    pub logo_url: String,
+    pub primary_color: String,
+    pub accent_color: String,
+}
+
+impl Default for Brand {
+    fn default() -> Self {
+        Brand { logo_url: String::new(), primary_color: "#1f4e79".into(), accent_color: "#c05a00".into() }
+    }
+}
+
+impl Brand {
+    /// Checks the configured values the way the API checks its `[shop]`: colours `#rgb` or
+    /// `#rrggbb` (they go into style attributes), the logo empty, an http(s) URL or a path. A
+    /// path is served by the API, so it is made absolute against `public_base_url`: a mail has
+    /// no page to be relative to.
+    pub fn new(
+        logo_url: &str,
+        primary_color: &str,
+        accent_color: &str,
+        public_base_url: &str,
+    ) -> Result<Brand, SettingsError> {
+        for (name, colour) in [("shop.primary_color", primary_color), ("shop.accent_color", accent_color)] {
+            let hex = colour.strip_prefix('#').unwrap_or_default();
+            if !(matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())) {
+                return Err(SettingsError::invalid(name, "must be a colour like #1f4e79"));
+            }
+        }
+        let logo = logo_url.trim();
+        if !(logo.is_empty() || logo.starts_with("https://") || logo.starts_with("http://") || logo.starts_with('/'))
+            || logo.contains(['"', '\'', '<', '>', ' '])
+        {
+            return Err(SettingsError::invalid("shop.logo_url", "must be empty, an http(s) URL or a path"));
+        }
+        let logo_url = match logo.strip_prefix('/') {
+            Some(path) => format!("{}/{path}", public_base_url.trim_end_matches('/')),
+            None => logo.to_owned(),
+        };
+        Ok(Brand { logo_url, primary_color: primary_color.into(), accent_color: accent_color.into() })
+    }
+}
 
 /// What a template can use.
 #[derive(Debug, Clone)]
 pub struct Facts<'a> {
     pub shop_name: &'a str,
+    pub brand: &'a Brand,
     pub order_id: &'a str,
     pub first_name: &'a str,
     pub tracking_url: &'a str,
@@ -15,98 +106,58 @@ pub struct Facts<'a> {
     pub sync_error: Option<&'a str>,
 }
 
-/// Subject and body for a notification kind; `None` for kinds without a mail.
-pub fn render(kind: &str, f: &Facts<'_>) -> Option<(String, String)> {
-    let courier = match (f.courier, f.awb) {
-        (Some(c), Some(a)) => format!("{c}, tracking number {a}"),
-        (Some(c), None) => c.to_owned(),
-        _ => "our courier partner".to_owned(),
-    };
-    // A return mail's kind carries its return's id (one mail per return and step).
-    let kind = shipping_domain::ReturnMail::from_kind(kind).map_or(kind, |(mail, _)| mail.name());
-    let (subject, lines) = match kind {
-        "order_confirmed" => (format!("{}: we have your order {}", f.shop_name, f.order_id), format!("Thank you! We are preparing order {} for shipping.", f.order_id)),
-        "shipped" => (format!("Your order {} is on its way", f.order_id), format!("Your order {} has been picked up by {courier}.", f.order_id)),
-        "out_for_delivery" => (format!("Your order {} is out for delivery today", f.order_id), "Our courier will deliver it today. Please keep your phone reachable.".to_owned()),
-        "delivered" => (
-            format!("Your order {} has been delivered", f.order_id),
-            format!("We hope you like it! If you have a minute, tell us how it went by replying to this e-mail or reviewing your order at {}.", f.tracking_url),
-        ),
-        "ndr" => (
-            format!("We could not deliver your order {}", f.order_id),
-            "The courier could not deliver your parcel. Choose a new delivery date or correct your phone or address on the tracking page below, or reply to this e-mail.".to_owned(),
-        ),
-        "cancelled" => (
-            format!("Your order {} has been cancelled", f.order_id),
-            format!("Your order {} has been cancelled and will not be shipped. If you did not ask for this, reply to this e-mail.", f.order_id),
-        ),
-        "return_pickup_scheduled" => (
-            format!("Your return for order {} is booked", f.order_id),
-            "We have your return request. Our courier will come to collect the parcel; please keep it packed and ready.".to_owned(),
-        ),
-        "return_picked_up" => (
-            format!("Your return for order {} has been picked up", f.order_id),
-            "The courier has collected your return and is bringing it back to us.".to_owned(),
-        ),
-        "return_delivered" => (
-            format!("We have received your return for order {}", f.order_id),
-            "Your return has reached our warehouse. We will let you know once it has been checked.".to_owned(),
-        ),
-        "admin_sync_failed" => (
-            format!("[{}] Shiprocket refused order {}", f.shop_name, f.order_id),
-            format!("Creating order {} at Shiprocket failed: {}\nFix the order data; the failed-sync retry will pick it up.", f.order_id, f.sync_error.unwrap_or("(no message)")),
-        ),
-        _ => return None,
-    };
-    let body = if kind.starts_with("admin_") {
-        lines
-    } else {
-        format!("Hello {},\n\n{lines}\n\nTrack your order: {}\n\n{}", f.first_name, f.tracking_url, f.shop_name)
-    };
-    Some((subject, body))
+impl Facts<'_> {
+    /// Who has the parcel, in words.
+    pub fn courier_phrase(&self) -> String {
+        match (self.courier, self.awb) {
+            (Some(c), Some(a)) => format!("{c}, tracking number {a}"),
+            (Some(c), None) => c.to_owned(),
+            _ => "our courier partner".to_owned(),
+        }
+    }
+
+    pub fn sync_error_or_none(&self) -> &str {
+        self.sync_error.unwrap_or("(no message)")
+    }
 }
 
-impl Email {
-    pub fn new(from: &str, to: &str, (subject, body): (String, String)) -> Email {
-        Email { from: from.to_owned(), to: to.to_owned(), subject, body }
-    }
+/// A rendered e-mail: the subject and both parts of `multipart/alternative`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/subject.txt")]
+struct Subject<'a> {
+    mail: Mail,
+    f: &'a Facts<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/text.txt")]
+struct TextPart<'a> {
+    mail: Mail,
+    f: &'a Facts<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/html.html")]
+struct HtmlPart<'a> {
+    mail: Mail,
+    f: &'a Facts<'a>,
+    subject: &'a str,
+}
+
+/// Subject, text and HTML of `mail` about these facts.
+pub fn render(mail: Mail, f: &Facts<'_>) -> Result<Rendered, askama::Error> {
+    let subject = Subject { mail, f }.render()?;
+    let text = TextPart { mail, f }.render()?;
+    let html = HtmlPart { mail, f, subject: &subject }.render()?;
+    Ok(Rendered { subject, text, html })
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn facts() -> Facts<'static> {
-        Facts {
-            shop_name: "Example Store",
-            order_id: "WEB-1",
-            first_name: "Asha",
-            tracking_url: "https://shop/track/t",
-            courier: Some("Delhivery"),
-            awb: Some("1904"),
-            sync_error: Some("Wrong Pickup location"),
-        }
-    }
-
-    #[test]
-    fn every_customer_mail_links_to_tracking_and_admin_mail_carries_the_error() {
-        for kind in [
-            "order_confirmed",
-            "shipped",
-            "out_for_delivery",
-            "delivered",
-            "ndr",
-            "return_pickup_scheduled:1",
-            "return_picked_up:1",
-            "return_delivered:1",
-        ] {
-            let (_, body) = render(kind, &facts()).unwrap();
-            assert!(body.contains("https://shop/track/t"), "{kind}");
-        }
-        assert!(render("shipped", &facts()).unwrap().1.contains("Delhivery, tracking number 1904"));
-        assert!(render("admin_sync_failed", &facts()).unwrap().1.contains("Wrong Pickup location"));
-        assert!(render("unknown", &facts()).is_none());
-        assert!(render("return_picked_up:1", &facts()).unwrap().0.contains("has been picked up"));
-    }
-}
+mod tests;

@@ -1215,3 +1215,29 @@ async fn an_exchange_set_to_ship_at_once_sends_the_same_lines_with_the_request(r
     assert_eq!((parcels(&h, shipment).await.len(), creates(&h)), (2, 2));
     h.cleanup().await;
 }
+
+/// The delivered mail as the file mailer wrote it, read back as a mail client would: both
+/// parts, with the tracking link's token (random per shipment) redacted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delivered_mail_on_disk_has_a_text_and_an_html_part_with_the_tracking_link() {
+    let h = Harness::start(Runner::Outbox, Backend::Sqlite, SimConfig::default(), Settings::default()).await;
+    let id = h.ingest("M-1", "560001", false).await;
+    h.drain(5).await;
+    h.sim.advance(Duration::hours(40)).await;
+    shipping_worker::jobs::tracking::plan_refresh(&h.ctx, 100).await.unwrap();
+    h.drain(5).await;
+    let token = h.shipment(id).await.tracking_token;
+    let delivered = h.ctx.store.notifications(id).await.unwrap().into_iter().find(|n| n.kind == "delivered").unwrap();
+    let eml = std::fs::read(h.outbox_dir.join(format!("notification-{}.eml", delivered.id))).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&eml).unwrap();
+    let (text, html) = (parsed.body_text(0).unwrap(), parsed.body_html(0).unwrap());
+    assert!(
+        text.contains(&format!("/track/{token}"))
+            && html.contains(&format!("href=\"http://127.0.0.1:8080/track/{token}\""))
+    );
+    insta::with_settings!({ filters => vec![(token.as_str(), "[token]"), ("\r\n", "\n")] }, {
+        insta::assert_snapshot!("delivered_mail_text", format!("Subject: {}\n\n{text}", parsed.subject().unwrap()));
+        insta::assert_snapshot!("delivered_mail_html", html);
+    });
+    h.cleanup().await;
+}

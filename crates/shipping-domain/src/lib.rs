@@ -81,6 +81,7 @@ pub mod edit;
 pub mod error;
 pub mod exchange;
 pub mod ids;
+mod labels;
 pub mod lifecycle;
 pub mod measure;
 pub mod money;

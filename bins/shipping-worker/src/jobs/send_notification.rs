@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::mail::Email;
 use crate::queue::JobFailure;
-use crate::templates::{Facts, render};
+use crate::templates::{Facts, Mail, render};
 use shipping_domain::{MailKind, SendStatus};
 use shipping_store::jobs::SendNotificationV1;
 
@@ -27,6 +27,7 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
     let tracking_url = format!("{}/track/{}", ctx.settings.public_base_url.trim_end_matches('/'), s.tracking_token);
     let facts = Facts {
         shop_name: &ctx.settings.shop_name,
+        brand: &ctx.settings.brand,
         order_id: &o.shop_order_id,
         first_name: &shop_order.billing.first_name,
         tracking_url: &tracking_url,
@@ -34,16 +35,15 @@ pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailu
         awb: s.awb.as_deref(),
         sync_error: s.sync_error.as_deref(),
     };
-    let Some(text) = render(&note.kind, &facts) else {
+    let Some(mail) = Mail::from_kind(&note.kind) else {
         ctx.store.mark_notification(note.id, Some("no template for this kind")).await.job()?;
         return Ok(());
     };
-    let to = if note.kind.starts_with("admin_") {
-        ctx.settings.admin_email.clone()
-    } else {
-        shop_order.customer.email.as_ref().to_owned()
-    };
-    match ctx.mailer.send(&format!("notification-{}", note.id), &Email::new(&ctx.settings.mail_from, &to, text)).await {
+    let rendered = render(mail, &facts).map_err(|e| failure::permanent(format!("rendering the e-mail: {e}")))?;
+    let to =
+        if mail.to_admin() { ctx.settings.admin_email.clone() } else { shop_order.customer.email.as_ref().to_owned() };
+    let email = Email::new(&ctx.settings.mail_from, &to, rendered);
+    match ctx.mailer.send(&format!("notification-{}", note.id), &email).await {
         Ok(()) => {
             crate::failpoint!("send_notification.before_commit");
             ctx.store.mark_notification(note.id, None).await.job()?;
