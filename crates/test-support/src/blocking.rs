@@ -5,7 +5,11 @@ use std::future::Future;
 
 pub(crate) fn run<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> std::thread::Result<T> {
     std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for cleanup").block_on(work)
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for cleanup")
+            .block_on(work)
     })
     .join()
 }

@@ -64,9 +64,18 @@ impl TestDb {
     /// A new schema in the shared Postgres: the migrated template schema's dump replayed under
     /// the test's name, or, without `pg_dump`, a new schema migrated.
     pub async fn postgres(tag: &str) -> TestDb {
+        TestDb::postgres_schema(tag, true).await
+    }
+
+    /// A new, empty schema: for a test of what migrates it (a binary's start).
+    pub async fn postgres_unmigrated(tag: &str) -> TestDb {
+        TestDb::postgres_schema(tag, false).await
+    }
+
+    async fn postgres_schema(tag: &str, migrated: bool) -> TestDb {
         let started = Instant::now();
         let schema = crate::unique(tag).to_lowercase();
-        let template = postgres_template().await;
+        let template = if migrated { postgres_template().await } else { None };
         let admin = Database::connect(postgres_url()).await.expect("Postgres at 127.0.0.1:5432 (see .ci/services.sh)");
         match &template {
             Some(sql) => admin.execute_unprepared(&sql.replace(&template_schema(), &schema)).await.map(drop),
@@ -85,7 +94,7 @@ impl TestDb {
             location: Some(Location::Schema(schema)),
             jobs: None,
         };
-        if template.is_none() {
+        if migrated && template.is_none() {
             db.store.migrate().await.unwrap();
         }
         db.setup = started.elapsed();

@@ -44,7 +44,8 @@ impl JobExpectations {
     /// Why the test fails, if it left what it did not declare.
     pub fn complaint(&self, left: &LeftJobs) -> Option<String> {
         let mut why = Vec::new();
-        if !self.left && !(left.waiting.is_empty() && left.retrying.is_empty()) {
+        let outbox_empty = left.waiting.is_empty() && left.retrying.is_empty();
+        if !self.left && !outbox_empty {
             why.push(format!(
                 "jobs left in the outbox (waiting {:?}, retrying {:?}): run them, or call `expect_jobs()`",
                 left.waiting, left.retrying
