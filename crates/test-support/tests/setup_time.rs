@@ -40,9 +40,8 @@ async fn a_sqlite_copy_of_the_template_is_migrated_and_removed_on_drop() {
     assert!(!std::path::Path::new(&file).exists());
 }
 
-#[tokio::test]
-async fn undeclared_leftover_jobs_fail_the_test_and_declared_ones_do_not() {
-    let db = TestDb::sqlite("support_jobs").await.checking_jobs();
+/// One `sync_order` row in the outbox, as an ingest leaves it.
+async fn promise_a_job(db: &TestDb) {
     db.store
         .db()
         .execute_unprepared(
@@ -51,6 +50,12 @@ async fn undeclared_leftover_jobs_fail_the_test_and_declared_ones_do_not() {
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn undeclared_leftover_jobs_fail_the_test_and_declared_ones_do_not() {
+    let db = TestDb::sqlite("support_jobs").await.checking_jobs();
+    promise_a_job(&db).await;
     let left = db.left_jobs().await;
     assert_eq!(left.waiting, vec!["sync_order".to_owned()]);
     let failed = tokio::spawn(async move { drop(db) }).await;
@@ -58,15 +63,7 @@ async fn undeclared_leftover_jobs_fail_the_test_and_declared_ones_do_not() {
     assert!(message.contains("expect_jobs()"), "{message}");
 
     let declared = TestDb::sqlite("support_jobs_declared").await.checking_jobs();
-    declared
-        .store
-        .db()
-        .execute_unprepared(
-            "INSERT INTO outbox (kind, payload, created_at, available_at, attempts) \
-             VALUES ('sync_order', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0)",
-        )
-        .await
-        .unwrap();
+    promise_a_job(&declared).await;
     declared.expect_jobs();
     drop(declared);
 }
