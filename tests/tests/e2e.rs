@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use shipping_test_support::{RedisPrefix, TestDb};
 use shiprocket_sim::{SimConfig, Simulator};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -35,9 +35,10 @@ struct Stack {
     dir: PathBuf,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     workers: Vec<Child>,
-    /// Production mode: the Postgres schema and the Redis prefix to remove afterwards.
-    schema: Option<String>,
-    prefix: Option<String>,
+    /// Production mode: the Postgres schema and the Redis prefix, removed when the stack drops
+    /// (after the workers are killed).
+    _db: Option<TestDb>,
+    _redis: Option<RedisPrefix>,
 }
 
 impl Drop for Stack {
@@ -49,32 +50,6 @@ impl Drop for Stack {
             let _ = w.kill();
             let _ = w.wait();
         }
-        let (schema, prefix) = (self.schema.take(), self.prefix.take());
-        if schema.is_none() && prefix.is_none() {
-            return;
-        }
-        // Drop is not async, and may run while a panic unwinds: clean up on a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                if let Some(schema) = schema
-                    && let Ok(db) = Database::connect(PG_URL).await
-                {
-                    let _ = db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
-                }
-                if let Some(prefix) = prefix {
-                    delete_redis_keys(&prefix).await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-/// Deletes this test's keys only: the Redis is shared, never flushed.
-async fn delete_redis_keys(prefix: &str) {
-    if let Err(e) = shipping_worker::queue::remove_namespace(REDIS_URL, prefix).await {
-        eprintln!("could not remove the test's Redis keys under {prefix}: {e:#}");
     }
 }
 
@@ -98,15 +73,12 @@ async fn start(mode: Mode) -> Stack {
         Simulator::start(SimConfig { webhook_token: Some(HOOK_TOKEN.into()), ..SimConfig::default() }).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
-    let (schema, prefix) = match mode {
+    let (db, redis) = match mode {
         Mode::ZeroSetup => (None, None),
-        Mode::Production => {
-            let schema = unique("e2e").to_lowercase();
-            let db = Database::connect(PG_URL).await.unwrap();
-            db.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
-            (Some(schema), Some(format!("test:{}:", unique("e2e"))))
-        }
+        Mode::Production => (Some(TestDb::postgres_unmigrated("e2e").await), Some(RedisPrefix::new("e2e"))),
     };
+    let schema = db.as_ref().and_then(|db| db.schema()).map(str::to_owned);
+    let prefix = redis.as_ref().map(|redis| redis.prefix.clone());
     let db_url = match mode {
         Mode::ZeroSetup => format!("sqlite://{}/shipping.db?mode=rwc", dir.display()),
         Mode::Production => PG_URL.to_owned(),
@@ -118,8 +90,8 @@ async fn start(mode: Mode) -> Stack {
         dir: dir.clone(),
         tasks: Vec::new(),
         workers: Vec::new(),
-        schema: schema.clone(),
-        prefix: prefix.clone(),
+        _db: db,
+        _redis: redis,
     };
 
     // The API, in this process, on port 0 (it migrates the database on start).

@@ -29,7 +29,7 @@ struct Harness {
     ctx: Context,
     handler: Handler,
     runner: Runner,
-    schema: Option<String>,
+    schema: store_support::TestDb,
     outbox_dir: std::path::PathBuf,
 }
 

@@ -61,7 +61,7 @@ async fn an_order_accepted_while_redis_is_down_is_enqueued_once_it_is_back() {
         ..QueueConfig::default()
     };
     let queues = Queues::connect(&cfg).await.unwrap();
-    let (store, _, _) = fresh_store(Backend::Sqlite).await;
+    let (store, _, _db) = fresh_store(Backend::Sqlite).await;
 
     drop(server); // Redis dies.
     store_support::ingest(&store, "OUT-1", "560001", false).await;

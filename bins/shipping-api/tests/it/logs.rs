@@ -28,6 +28,7 @@ async fn nothing_personal_is_logged() {
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let app = TestApp::on(Backend::Sqlite).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let mut o = order("ORD-PII-1");
     o["shipping"] = json!({"first_name": "Meera", "last_name": "Iyer", "line1": "7 Lake View Residency",
                            "city": "Chennai", "state": "Tamil Nadu", "pincode": "600001", "phone": "9123400000"});

@@ -4,15 +4,13 @@
 
 mod support;
 
-mod browser;
 mod logs;
 mod openapi;
 mod ops;
-mod order_edits;
 mod orders;
 mod pages;
 mod rates;
 mod redis_optional;
 mod shipments;
-mod webdriver;
+mod snapshots;
 mod webhooks;

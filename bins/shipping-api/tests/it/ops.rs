@@ -42,6 +42,7 @@ on_both_backends!(a_slow_request_is_cut_at_the_deadline_with_the_envelope, |back
 
 on_both_backends!(business_metrics_are_exported, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     assert_eq!(app.post("/v1/orders", &crate::support::order("ORD-M-1")).await.status(), 201);
     assert_eq!(app.post("/v1/orders", &crate::support::order("ORD-M-1")).await.status(), 200);
     let hook = serde_json::json!({"awb": "AWB9", "current_status_id": 6, "current_timestamp": "23 05 2023 11:43:52"});

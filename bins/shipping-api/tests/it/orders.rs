@@ -10,6 +10,7 @@ use shipping_store::jobs::{Job, SyncOrderV1};
 
 on_both_backends!(first_post_creates_replay_returns_same_body_conflict_is_409, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let first = app.post("/v1/orders", &order("ORD-1001")).await;
     assert_eq!(first.status(), 201);
     let first_body: Value = first.json().await.unwrap();
@@ -47,6 +48,7 @@ on_both_backends!(first_post_creates_replay_returns_same_body_conflict_is_409, |
 
 on_both_backends!(hundred_concurrent_identical_posts_make_one_order, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let body = order("ORD-RACE-1");
     let responses = join_all((0..100).map(|_| app.post("/v1/orders", &body))).await;
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
@@ -138,6 +140,7 @@ on_both_backends!(invalid_orders_are_refused_naming_the_field_and_nothing_is_sto
 
 on_both_backends!(ingest_needs_a_valid_api_key, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let none = app.http.post(app.url("/v1/orders")).json(&order("ORD-K-1")).send().await.unwrap();
     assert_eq!(none.status(), 401);
     assert_eq!(none.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
@@ -159,6 +162,7 @@ on_both_backends!(
     with_shiprocket_off_orders_are_stored_without_a_job_until_switched_on,
     |backend: Backend| async move {
         let app = TestApp::on(backend).env("SHIPROCKET_ENABLED", "false").start().await;
+        app.expect_jobs();
         let r = app.post("/v1/orders", &order("ORD-OFF-1")).await;
         assert_eq!(r.status(), 201);
         let body: Value = r.json().await.unwrap();

@@ -98,6 +98,7 @@ on_both_backends!(no_admin_page_is_reachable_signed_out, |backend: Backend| asyn
 
 on_both_backends!(wrong_password_missing_csrf_and_expired_sessions_are_refused, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let http = no_redirects();
 
     let (status, sid) = sign_in(&app, "not the password").await;
@@ -198,6 +199,7 @@ on_both_backends!(wrong_password_missing_csrf_and_expired_sessions_are_refused, 
 
 on_both_backends!(customer_ndr_form_needs_its_token, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let body: Value = app.post("/v1/orders", &order("PG-NDR-1")).await.json().await.unwrap();
     let id = body["shipment_id"].as_i64().unwrap();
     let s = app.state.store.shipment(id).await.unwrap().unwrap();
@@ -221,6 +223,8 @@ on_both_backends!(customer_ndr_form_needs_its_token, |backend: Backend| async mo
 on_both_backends!(bulk_progress_counts_a_dead_job_as_failed, |backend: Backend| async move {
     use shipping_store::jobs::{Job, SyncOrderV1};
     let app = TestApp::start(backend).await;
+    app.expect_dead_jobs();
+    app.expect_jobs();
     let mut shipments = Vec::new();
     for id in ["ORD-BP-1", "ORD-BP-2"] {
         let body: Value = app.post("/v1/orders", &order(id)).await.json().await.unwrap();
@@ -259,6 +263,7 @@ on_both_backends!(the_answer_and_the_pages_show_the_return, |backend: Backend| a
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
     use shipping_store::entities::{return_request, shipment};
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let id = app.post("/v1/orders", &order("PG-RET-1")).await.json::<Value>().await.unwrap()["shipment_id"]
         .as_i64()
         .unwrap();
@@ -323,6 +328,7 @@ on_both_backends!(an_exchange_from_the_admin_page_links_its_replacement, |backen
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
     use shipping_store::entities::{return_request, shipment};
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let body = app.post("/v1/orders", &order("PG-EXC-1")).await.json::<Value>().await.unwrap();
     let (order_id, id) = (body["order_id"].as_i64().unwrap(), body["shipment_id"].as_i64().unwrap());
     let db = app.state.store.db();

@@ -19,6 +19,7 @@ fn dead_port() -> u16 {
 on_both_backends!(orders_are_accepted_and_promised_with_redis_down, |backend: Backend| async move {
     let url = format!("redis://127.0.0.1:{}", dead_port());
     let app = TestApp::on(backend).env("REDIS_URL", &url).start().await;
+    app.expect_jobs();
     let r = app.post("/v1/orders", &order("ORD-NOREDIS-1")).await;
     assert_eq!(r.status(), 201);
     assert_eq!(app.count::<outbox::Entity>().await, 1, "the outbox row is the promise; the relay enqueues later");

@@ -42,6 +42,7 @@ async fn act(app: &TestApp, id: i64, action: &str, body: Option<Value>) -> (u16,
 
 on_both_backends!(actions_check_state_and_promise_the_matching_job, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let (order_id, id, _) = new_shipment(&app, "ORD-ACT-1").await;
     assert!(app.jobs().await.is_empty());
 
@@ -86,6 +87,7 @@ on_both_backends!(actions_check_state_and_promise_the_matching_job, |backend: Ba
 
 on_both_backends!(returns_and_ndr_decisions_are_recorded_with_their_job, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let (_, id, _) = new_shipment(&app, "ORD-RET-1").await;
     set_state(&app, id, "delivered", Some("AWB777")).await;
     let (status, err) = act(&app, id, "return", Some(json!({}))).await;
@@ -129,6 +131,7 @@ on_both_backends!(returns_and_ndr_decisions_are_recorded_with_their_job, |backen
 
 on_both_backends!(an_exchange_is_checked_recorded_and_its_replacement_promised, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let (order_id, id, _) = new_shipment(&app, "ORD-EXC-1").await;
     set_state(&app, id, "delivered", Some("AWB901")).await;
 
@@ -178,7 +181,7 @@ on_both_backends!(an_exchange_is_checked_recorded_and_its_replacement_promised, 
     );
 
     // A replacement ships the exchange's lines, not the order: it is not corrected through the order.
-    let mut fix = crate::order_edits::edit_of("ORD-EXC-2");
+    let mut fix = crate::support::edit_of("ORD-EXC-2");
     fix["customer"]["phone"] = json!("+91 98765 43210");
     let put = app.put("/v1/orders/ORD-EXC-2", &fix).await;
     assert_eq!(put.status(), 409);
@@ -189,6 +192,7 @@ on_both_backends!(an_exchange_is_checked_recorded_and_its_replacement_promised, 
 
 on_both_backends!(bulk_actions_report_per_shipment, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
     let (_, a, _) = new_shipment(&app, "ORD-B-1").await;
     let (_, b, _) = new_shipment(&app, "ORD-B-2").await;
     let (_, c, _) = new_shipment(&app, "ORD-B-3").await;
@@ -213,6 +217,7 @@ on_both_backends!(bulk_actions_report_per_shipment, |backend: Backend| async mov
 
 on_both_backends!(label_links_are_signed_and_expire, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let (_, id, _) = new_shipment(&app, "ORD-L-1").await;
     assert_eq!(app.get(&format!("/v1/shipments/{id}/label")).await.status(), 404, "no label yet");
     let pdf = b"%PDF-1.4 label".to_vec();
@@ -231,6 +236,7 @@ on_both_backends!(label_links_are_signed_and_expire, |backend: Backend| async mo
 
     // A TTL of 0: the link is expired as soon as it is made.
     let app = TestApp::on(backend).env("SHIPPING__AUTH__LABEL_URL_TTL_SECS", "0").start().await;
+    app.expect_jobs();
     let (_, id, _) = new_shipment(&app, "ORD-L-2").await;
     app.state.store.save_document(id, "label", None, b"%PDF".to_vec()).await.unwrap();
     let link: Value = app.get(&format!("/v1/shipments/{id}/label")).await.json().await.unwrap();
@@ -242,6 +248,7 @@ on_both_backends!(label_links_are_signed_and_expire, |backend: Backend| async mo
 
 on_both_backends!(order_shipment_timeline_list_csv_and_customer_tracking, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let (_, id, tracking_url) = new_shipment(&app, "ORD-T-1").await;
     let (_, other, _) = new_shipment(&app, "ORD-T-2").await;
     set_state(&app, id, "awb_assigned", Some("19041424751540")).await;
@@ -325,6 +332,7 @@ on_both_backends!(every_keyed_route_refuses_a_missing_or_wrong_key, |backend: Ba
 
 on_both_backends!(customers_can_track_with_order_id_and_their_phone_or_email, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPPING__SERVER__TRACKING_LOOKUPS_PER_MINUTE", "5").start().await;
+    app.expect_jobs();
     new_shipment(&app, "ORD-LK-1").await;
     for contact in ["9876543210", "%2B91%2098765%2043210", "asha.rao%40EXAMPLE.com"] {
         let r = app.get_public(&format!("/v1/track?order=ORD-LK-1&contact={contact}")).await;
@@ -350,6 +358,7 @@ on_both_backends!(customers_can_track_with_order_id_and_their_phone_or_email, |b
 
 on_both_backends!(labels_of_many_shipments_come_as_one_zip, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let (_, a, _) = new_shipment(&app, "ORD-Z-1").await;
     let (_, b, _) = new_shipment(&app, "ORD-Z-2").await;
     let (_, c, _) = new_shipment(&app, "ORD-Z-3").await;

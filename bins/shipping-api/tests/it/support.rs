@@ -1,16 +1,19 @@
-//! `TestApp`: the API on port 0 with a store of its own (a fresh SQLite file or a fresh
-//! Postgres schema) and the Shiprocket simulator on port 0, called with reqwest.
+//! `TestApp`: the API on port 0 with a store of its own (`shipping-test-support`: a SQLite file or
+//! a Postgres schema from the migrated template, removed on drop even if the test panics) and the
+//! Shiprocket simulator on port 0, called with reqwest. The cross-binary tests in `tests/` use
+//! this same file (they add the worker); so it names nothing from `shipping-worker`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use shipping_api::config::Settings;
 use shipping_api::state::AppState;
 use shipping_store::entities::outbox;
 use shipping_store::jobs::Job;
+pub use shipping_test_support::Backend;
+use shipping_test_support::TestDb;
 use shiprocket_sim::{SimConfig, Simulator};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const API_KEY: &str = "test-api-key-1";
 pub const OTHER_API_KEY: &str = "test-api-key-2";
@@ -31,26 +34,6 @@ fn admin_config_file() -> String {
         path.display().to_string()
     })
     .clone()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-pub fn postgres_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-fn unique(tag: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "api_{tag}_{}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 pub struct TestAppBuilder {
@@ -82,29 +65,13 @@ impl TestAppBuilder {
             ("SHIPPING__RATES__UPSTREAM_TIMEOUT_MS".to_owned(), "3000".to_owned()),
             ("SHIPPING_CONFIG".to_owned(), admin_config_file()),
         ]);
-        let tag = unique(match self.backend {
-            Backend::Sqlite => "lite",
-            Backend::Postgres => "pg",
-        });
-        let (schema, file) = match self.backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join("shipping-api-tests");
-                std::fs::create_dir_all(&dir).unwrap();
-                let file = dir.join(format!("{tag}.db"));
-                env.insert("SHIPPING__DATABASE__URL".into(), format!("sqlite://{}?mode=rwc", file.display()));
-                (None, Some(file))
-            }
-            Backend::Postgres => {
-                let schema = tag.to_lowercase();
-                let admin = Database::connect(postgres_url()).await.expect("Postgres at 127.0.0.1:5432");
-                admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
-                admin.close().await.unwrap();
-                env.insert("SHIPPING__DATABASE__URL".into(), postgres_url());
-                env.insert("SHIPPING__DATABASE__SCHEMA".into(), schema.clone());
-                env.insert("SHIPPING__DATABASE__MAX_CONNECTIONS".into(), "20".into());
-                (Some(schema), None)
-            }
-        };
+        // The guard fails the test on jobs it leaves without saying so (`expect_jobs`).
+        let db = TestDb::new(self.backend, "api").await.checking_jobs();
+        env.insert("SHIPPING__DATABASE__URL".into(), db.config.url.clone());
+        if let Some(schema) = db.schema() {
+            env.insert("SHIPPING__DATABASE__SCHEMA".into(), schema.to_owned());
+            env.insert("SHIPPING__DATABASE__MAX_CONNECTIONS".into(), "20".into());
+        }
         env.extend(self.env);
         let settings = Settings::load_from(&env).unwrap();
         let state = shipping_api::build(settings).await.unwrap();
@@ -119,15 +86,7 @@ impl TestAppBuilder {
             .await
             .unwrap();
         });
-        TestApp {
-            base: format!("http://{addr}"),
-            state,
-            sim,
-            http: reqwest::Client::new(),
-            schema,
-            file,
-            _shutdown: tx,
-        }
+        TestApp { base: format!("http://{addr}"), state, sim, http: reqwest::Client::new(), _shutdown: tx, db }
     }
 }
 
@@ -136,9 +95,9 @@ pub struct TestApp {
     pub state: AppState,
     pub sim: Simulator,
     pub http: reqwest::Client,
-    schema: Option<String>,
-    file: Option<std::path::PathBuf>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+    /// Last: dropped after the server is told to stop.
+    db: TestDb,
 }
 
 impl TestApp {
@@ -201,47 +160,25 @@ impl TestApp {
         self.get_public("/metrics").await.text().await.unwrap()
     }
 
+    /// This test leaves jobs in the outbox on purpose: the API promises them, and no worker runs
+    /// here (the cross-binary tests in `tests/` run them).
+    pub fn expect_jobs(&self) {
+        self.db.expect_jobs();
+    }
+
+    /// This test dead-letters jobs on purpose.
+    pub fn expect_dead_jobs(&self) {
+        self.db.expect_dead_jobs();
+    }
+
+    /// Stops the server and closes the pools, then (on drop of the store) checks the jobs left
+    /// and removes the store. Dropping the app does the same, also when the test panics.
     pub async fn cleanup(self) {
-        let TestApp { state, schema, file, _shutdown, .. } = self;
+        let TestApp { state, db, _shutdown, .. } = self;
         drop(_shutdown);
         state.store.db().clone().close().await.ok();
-        if let Some(schema) = schema {
-            let admin = Database::connect(postgres_url()).await.unwrap();
-            admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
-            admin.close().await.ok();
-        }
-        if let Some(file) = file {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-        }
+        db.close().await;
     }
-}
-
-/// The worker's job handler on the app's own store and the app's simulator.
-pub fn worker(app: &TestApp, auto_ship: bool) -> shipping_worker::handler::Handler {
-    use shiprocket_client::{Client, ClientConfig, Credentials, Secret};
-    let mut config = ClientConfig::new(
-        app.sim.base_url().parse().unwrap(),
-        Credentials { email: "api@shop.example".into(), password: Secret::new("sim-password") },
-    );
-    config.requests_per_second = 1000;
-    config.rate_limit_burst = 1000;
-    let mail_dir = std::env::temp_dir().join("shipping-api-tests").join(format!("mail-{}", uuid::Uuid::new_v4()));
-    let ctx = shipping_worker::context::Context {
-        store: app.state.store.clone(),
-        shiprocket: Client::new(config).unwrap(),
-        http: reqwest::Client::new(),
-        mailer: shipping_worker::mail::Mailer::Files(mail_dir),
-        settings: shipping_worker::context::Settings { auto_ship, ..shipping_worker::context::Settings::default() },
-        queues: None,
-    };
-    shipping_worker::handler::Handler { ctx }
-}
-
-pub async fn drain(app: &TestApp, handler: &shipping_worker::handler::Handler) {
-    let drained = shipping_worker::runner::drain(&app.state.store, handler, 5, 200).await.unwrap();
-    assert!(drained.dead.is_empty(), "{:?}", drained.dead);
 }
 
 /// A valid COD order-paid event for `id` (₹998 collected: 2 × ₹499).
@@ -257,6 +194,42 @@ pub fn order(id: &str) -> Value {
         "payment": {"method": "cod", "amount": 99800},
         "shipping_charges": 0
     })
+}
+
+/// `(method, path template, keyed)` of every operation in the document.
+pub fn documented_operations() -> Vec<(String, String, bool)> {
+    let doc = serde_json::to_value(shipping_api::openapi::document()).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let keyed = op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+            ops.push((method.clone(), path.clone(), keyed));
+        }
+    }
+    ops
+}
+
+/// The edit body of `order(id)`: its editable fields as they are.
+pub fn edit_of(id: &str) -> Value {
+    let o = order(id);
+    json!({"customer": o["customer"], "billing": o["billing"], "items": o["items"]})
+}
+
+/// Runs `check` (insta snapshot assertions) with what changes from run to run redacted: ids,
+/// times, tokens and the links that carry them. Snapshots go beside the calling test file.
+pub fn redacted<R>(check: impl FnOnce() -> R) -> R {
+    let mut settings = insta::Settings::clone_current();
+    for key in ["id", "order_id", "shipment_id", "return_id", "replacement_shipment_id"] {
+        settings.add_redaction(&format!(".**.{key}"), "[id]");
+    }
+    for key in ["created_at", "updated_at", "at", "placed_at", "expires_at", "synced_at", "last_event_at"] {
+        settings.add_redaction(&format!(".**.{key}"), "[time]");
+    }
+    for key in ["tracking_token", "token", "tracking_url", "tracking_page_url", "url", "next_cursor", "request_id"] {
+        settings.add_redaction(&format!(".**.{key}"), "[token]");
+    }
+    settings.set_sort_maps(true);
+    settings.bind(check)
 }
 
 /// Runs the async body once on SQLite and once on Postgres.

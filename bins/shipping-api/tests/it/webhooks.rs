@@ -46,6 +46,7 @@ on_both_backends!(probe_without_key_is_200_and_wrong_key_is_401_and_neither_stor
 
 on_both_backends!(a_webhook_is_stored_once_with_its_job, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_jobs();
     let body = hook("19041424751540", 20, "23 05 2023 11:43:52");
     let first = send(&app, Some(WEBHOOK_TOKEN), &body).await;
     assert_eq!(first.status(), 200);
@@ -83,6 +84,7 @@ on_both_backends!(unreadable_or_oversized_webhooks_are_refused, |backend: Backen
 
 on_both_backends!(webhooks_are_rate_limited_per_source, |backend: Backend| async move {
     let app = TestApp::on(backend).env("SHIPPING__WEBHOOKS__RATE_LIMIT_PER_MINUTE", "3").start().await;
+    app.expect_jobs();
     let mut statuses = Vec::new();
     for i in 0..5 {
         statuses.push(send(&app, Some(WEBHOOK_TOKEN), &hook("AWB3", i, "23 05 2023 11:43:52")).await.status().as_u16());
@@ -108,6 +110,7 @@ impl FindAll for webhook_inbox::Entity {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_simulators_duplicated_out_of_order_webhooks_are_stored_once_each() {
     let app = TestApp::start(Backend::Sqlite).await;
+    app.expect_jobs();
     app.sim.set_webhook_url(Some(app.url("/webhooks/courier-updates")));
     let mut modes = app.sim.modes();
     modes.webhook_duplicates = true;

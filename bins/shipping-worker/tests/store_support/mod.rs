@@ -1,61 +1,26 @@
 //! Shared by the tests that need a real store: unique names, a per-test Postgres schema or
-//! SQLite file, and a paid shop order as the API would ingest it.
+//! SQLite file (from `shipping-test-support`), and a paid shop order as the API would ingest it.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 use shipping_store::{IngestOutcome, NewOrder, Store, StoreConfig};
-use std::sync::atomic::{AtomicU64, Ordering};
+pub use shipping_test_support::{Backend, TestDb};
 
 pub fn unique(tag: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "w_{tag}_{}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    shipping_test_support::unique(&format!("w_{tag}"))
 }
 
-pub fn pg_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+/// A migrated store of its own (`shipping-test-support`): a new SQLite file, or a new schema in
+/// the shared Postgres. Returns the config (to hand to other processes) and the guard that
+/// removes it when dropped, even if the test panics.
+pub async fn fresh_store(backend: Backend) -> (Store, StoreConfig, TestDb) {
+    let db = TestDb::new(backend, "w_jobs").await;
+    (db.store.clone(), db.config.clone(), db)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A migrated store of its own: a new SQLite file, or a new schema in the shared Postgres.
-/// Returns the config (to hand to other processes) and the schema to drop afterwards.
-pub async fn fresh_store(backend: Backend) -> (Store, StoreConfig, Option<String>) {
-    let (config, schema) = match backend {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join("shipping-worker-tests");
-            std::fs::create_dir_all(&dir).unwrap();
-            (StoreConfig::new(format!("sqlite://{}/{}.db?mode=rwc", dir.display(), unique("jobs"))), None)
-        }
-        Backend::Postgres => {
-            let schema = unique("jobs").to_lowercase();
-            let admin = Database::connect(pg_url()).await.unwrap();
-            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
-            let mut c = StoreConfig::new(pg_url());
-            c.schema = Some(schema.clone());
-            (c, Some(schema))
-        }
-    };
-    let store = Store::connect(&config).await.unwrap();
-    store.migrate().await.unwrap();
-    (store, config, schema)
-}
-
-pub async fn drop_schema(store: &Store, schema: Option<String>) {
-    if let Some(schema) = schema {
-        store.db().clone().close().await.ok();
-        let admin = Database::connect(pg_url()).await.unwrap();
-        admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
-    }
+/// Removes the store now (rather than when `db` goes out of scope).
+pub async fn drop_schema(_store: &Store, db: TestDb) {
+    db.close().await;
 }
 
 /// Ingests a paid order (one T-shirt pair, ₹998) delivering to `pincode`, with its `sync_order`

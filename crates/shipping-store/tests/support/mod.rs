@@ -1,73 +1,12 @@
-//! Every store test runs twice: on a fresh SQLite file and in a fresh Postgres schema, so
-//! tests run in parallel without seeing each other.
+//! Every store test runs twice: on a fresh SQLite file and in a fresh Postgres schema (both from
+//! the migrated template of `shipping-test-support`), so tests run in parallel without seeing
+//! each other.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
-use shipping_store::{NewOrder, NewOrderItem, Store, StoreConfig};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-pub fn postgres_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-fn unique(tag: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "t_{tag}_{}_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A migrated store of its own; `cleanup` removes it.
-pub struct TestStore {
-    pub store: Store,
-    pub config: StoreConfig,
-    schema: Option<String>,
-    file: Option<std::path::PathBuf>,
-}
-
-impl TestStore {
-    pub async fn sqlite(tag: &str) -> TestStore {
-        let dir = std::env::temp_dir().join("shipping-store-tests");
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!("{}.db", unique(tag)));
-        let config = StoreConfig::new(format!("sqlite://{}?mode=rwc", file.display()));
-        let store = Store::connect(&config).await.unwrap();
-        store.migrate().await.unwrap();
-        TestStore { store, config, schema: None, file: Some(file) }
-    }
-
-    pub async fn postgres(tag: &str) -> TestStore {
-        let schema = unique(tag).to_lowercase();
-        let admin = Database::connect(postgres_url()).await.expect("Postgres at 127.0.0.1:5432 (see .ci/services.sh)");
-        admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
-        admin.close().await.unwrap();
-        let mut config = StoreConfig::new(postgres_url());
-        config.schema = Some(schema.clone());
-        config.max_connections = 20;
-        let store = Store::connect(&config).await.unwrap();
-        store.migrate().await.unwrap();
-        TestStore { store, config, schema: Some(schema), file: None }
-    }
-
-    pub async fn cleanup(self) {
-        let TestStore { store, schema, file, .. } = self;
-        store.db().clone().close().await.ok();
-        if let Some(schema) = schema {
-            let admin = Database::connect(postgres_url()).await.unwrap();
-            admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.unwrap();
-            admin.close().await.ok();
-        }
-        if let Some(file) = file {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-        }
-    }
-}
+use shipping_store::{NewOrder, NewOrderItem};
+/// A migrated store of its own (`shipping-test-support`), removed on drop even if the test panics.
+pub use shipping_test_support::TestDb as TestStore;
 
 /// Runs the async test body `$body(TestStore)` once per backend.
 #[macro_export]
@@ -80,14 +19,14 @@ macro_rules! on_both_backends {
             async fn sqlite() {
                 let ts = support::TestStore::sqlite(stringify!($name)).await;
                 ($body)(&ts).await;
-                ts.cleanup().await;
+                ts.close().await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
                 let ts = support::TestStore::postgres(stringify!($name)).await;
                 ($body)(&ts).await;
-                ts.cleanup().await;
+                ts.close().await;
             }
         }
     };

@@ -1,19 +1,17 @@
-//! A tiny W3C WebDriver client on reqwest, driving headless Chromium through `chromedriver`
-//! (Debian's `chromium` and `chromium-driver`; `make test` installs them). One chromedriver on
-//! a free port per test; it dies with the `Browser`.
+//! Headless Chromium through `chromedriver` (Debian's `chromium` and `chromium-driver`; `make test`
+//! installs them), driven with the `thirtyfour` WebDriver client. One chromedriver on a free port
+//! per test; it dies with the `Browser`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+use thirtyfour::common::command::FormatRequestData;
+use thirtyfour::{By, Capabilities, RequestData, SessionId, WebDriver, WebElement};
 
 pub struct Browser {
     driver: std::process::Child,
-    base: String,
-    session: String,
-    http: reqwest::Client,
+    session: Option<WebDriver>,
     /// Put before screenshot names, so runs of one test on two backends keep both.
     artifact_prefix: String,
 }
@@ -25,6 +23,17 @@ impl Drop for Browser {
     }
 }
 
+/// chromedriver's browser log (`/se/log`), which the W3C protocol has no command for.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl FormatRequestData for BrowserLog {
+    fn format_request(&self, session_id: &SessionId) -> RequestData {
+        RequestData::new(reqwest::Method::POST, format!("session/{session_id}/se/log"))
+            .add_body(json!({"type": "browser"}))
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -33,7 +42,7 @@ fn free_port() -> u16 {
 pub fn artifacts_dir() -> PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let dir = target.join("browser-artifacts");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -74,14 +83,14 @@ impl Browser {
         if std::path::Path::new("/usr/bin/chromium").exists() {
             options["binary"] = json!("/usr/bin/chromium");
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": options,
             "goog:loggingPrefs": {"browser": "ALL"},
-        }}});
-        let mut browser = Browser { driver, base, session: String::new(), http, artifact_prefix: String::new() };
-        let v = browser.call(reqwest::Method::POST, "/session", Some(caps)).await;
-        browser.session = v["sessionId"].as_str().expect("a session id").to_owned();
+        });
+        let caps: Capabilities = caps.as_object().unwrap().clone().into();
+        let mut browser = Browser { driver, session: None, artifact_prefix: String::new() };
+        browser.session = Some(WebDriver::new(base, caps).await.expect("a WebDriver session"));
         browser
     }
 
@@ -91,70 +100,44 @@ impl Browser {
         self
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}{path}", self.base);
-        let req = self.http.request(method.clone(), &url);
-        let req = match body {
-            Some(b) => req.json(&b),
-            None if method == reqwest::Method::POST => req.json(&json!({})),
-            None => req,
-        };
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let v: Value = r.json().await.unwrap();
-        assert!(status.is_success(), "webdriver {method} {path}: {status} {v}");
-        v["value"].clone()
-    }
-
-    async fn session_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        self.call(method, &format!("/session/{}{path}", self.session), body).await
+    fn session(&self) -> &WebDriver {
+        self.session.as_ref().expect("a session until quit")
     }
 
     pub async fn goto(&self, url: &str) {
-        self.session_call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.session().goto(url).await.unwrap();
     }
 
     pub async fn url(&self) -> String {
-        self.session_call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_owned()
+        self.session().current_url().await.unwrap().to_string()
     }
 
-    pub async fn find(&self, css: &str) -> String {
-        let v = self
-            .session_call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css})))
-            .await;
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_owned()
+    pub async fn find(&self, css: &str) -> WebElement {
+        self.session().find(By::Css(css)).await.unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
-    pub async fn find_all(&self, css: &str) -> Vec<String> {
-        let v = self
-            .session_call(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
-            .await;
-        v.as_array().unwrap().iter().map(|e| e[ELEMENT].as_str().unwrap().to_owned()).collect()
+    pub async fn find_all(&self, css: &str) -> Vec<WebElement> {
+        self.session().find_all(By::Css(css)).await.unwrap()
     }
 
     pub async fn click(&self, css: &str) {
-        let el = self.find(css).await;
-        self.session_call(reqwest::Method::POST, &format!("/element/{el}/click"), None).await;
+        self.find(css).await.click().await.unwrap();
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.session_call(reqwest::Method::POST, &format!("/element/{el}/clear"), None).await;
-        self.session_call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
     }
 
     pub async fn text(&self, css: &str) -> String {
-        let el = self.find(css).await;
-        self.session_call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.find(css).await.text().await.unwrap()
     }
 
-    /// Runs `script` (a function body; `arguments` are `args`) and returns its result.
+    /// Runs `script` (a function body; `arguments` are `args`, a JSON array) and returns its result.
     pub async fn execute(&self, script: &str, args: Value) -> Value {
-        self.session_call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
+        let args = args.as_array().cloned().unwrap_or_default();
+        self.session().execute(script, args).await.unwrap().json().clone()
     }
 
     /// Polls `script` until it returns true.
@@ -170,20 +153,19 @@ impl Browser {
     }
 
     pub async fn cookie(&self, name: &str) -> Option<String> {
-        let all = self.session_call(reqwest::Method::GET, "/cookie", None).await;
-        all.as_array()?.iter().find(|c| c["name"] == name).and_then(|c| c["value"].as_str()).map(str::to_owned)
+        let all = self.session().get_all_cookies().await.unwrap();
+        all.into_iter().find(|c| c.name == name).map(|c| c.value)
     }
 
     /// Saves a PNG of the viewport as `target/browser-artifacts/<prefix><name>.png`.
     pub async fn screenshot(&self, name: &str) {
-        let v = self.session_call(reqwest::Method::GET, "/screenshot", None).await;
-        let png = decode_base64(v.as_str().unwrap());
+        let png = self.session().screenshot_as_png().await.unwrap();
         std::fs::write(artifacts_dir().join(format!("{}{name}.png", self.artifact_prefix)), png).unwrap();
     }
 
     /// The browser console since the last call.
     pub async fn console(&self) -> Vec<Value> {
-        let v = self.session_call(reqwest::Method::POST, "/se/log", Some(json!({"type": "browser"}))).await;
+        let v = self.session().cmd(BrowserLog).await.unwrap().value_json().unwrap();
         v.as_array().cloned().unwrap_or_default()
     }
 
@@ -222,32 +204,9 @@ impl Browser {
         self.assert_no_console_errors(name).await;
     }
 
-    pub async fn quit(self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
-    }
-}
-
-fn decode_base64(s: &str) -> Vec<u8> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
+    pub async fn quit(mut self) {
+        if let Some(session) = self.session.take() {
+            let _ = session.quit().await;
         }
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for v in s.bytes().filter_map(val) {
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
 }

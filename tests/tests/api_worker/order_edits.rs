@@ -2,16 +2,11 @@
 //! against the simulator, on both backends.
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestApp, order, worker};
+use crate::support::{Backend, TestApp, edit_of, order};
+use crate::worker_support::worker;
 use serde_json::{Value, json};
 use shipping_store::jobs::Job;
 use shipping_worker::runner::Drained;
-
-/// The edit body of `order(id)`: its editable fields as they are.
-pub fn edit_of(id: &str) -> Value {
-    let o = order(id);
-    json!({"customer": o["customer"], "billing": o["billing"], "items": o["items"]})
-}
 
 async fn run_jobs(app: &TestApp, handler: &shipping_worker::handler::Handler) -> Drained {
     shipping_worker::runner::drain(&app.state.store, handler, 5, 200).await.unwrap()
@@ -29,6 +24,7 @@ fn syncs(jobs: &[Job], shipment_id: i64) -> usize {
 
 on_both_backends!(a_phone_shiprocket_refuses_is_corrected_by_put_and_synced_once, |backend: Backend| async move {
     let app = TestApp::start(backend).await;
+    app.expect_dead_jobs();
     let handler = worker(&app, false);
     // Well-formed for us; the simulator refuses a placeholder number like Shiprocket.
     let mut o = order("ED-PHONE");

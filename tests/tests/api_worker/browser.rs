@@ -4,8 +4,9 @@
 //! `lang`, a title, a label on every control and an empty error console, and screenshotted to
 //! `target/browser-artifacts/`.
 
-use crate::support::{ADMIN_PASSWORD, ADMIN_USER, API_KEY, Backend, TestApp, drain, order, worker};
+use crate::support::{ADMIN_PASSWORD, ADMIN_USER, API_KEY, Backend, TestApp, order};
 use crate::webdriver::Browser;
+use crate::worker_support::{drain, worker};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use shipping_store::entities::{dead_job, ndr_action, outbox, shipment};
@@ -72,6 +73,7 @@ crate::on_both_backends!(
     admin_pages_sign_in_dashboard_bulk_labels_detail_and_dead_jobs,
     |backend: Backend| async move {
         let app = TestApp::on(backend).start().await;
+        app.expect_jobs();
         let handler = worker(&app, false);
         let mut ids = Vec::new();
         for i in 0..20 {
@@ -172,6 +174,7 @@ crate::on_both_backends!(
     customer_tracking_page_shows_the_timeline_and_takes_an_ndr_request,
     |backend: Backend| async move {
         let app = TestApp::on(backend).start().await;
+        app.expect_jobs();
         let prefix = if backend == Backend::Postgres { "postgres-" } else { "" };
         app.sim.set_webhook_url(Some(app.url("/webhooks/courier-updates")));
         let handler = worker(&app, true);
@@ -329,6 +332,7 @@ async fn value_of(b: &Browser, id: &str) -> Value {
 // the worker's real jobs against the simulator.
 crate::on_both_backends!(admin_corrects_an_order_shiprocket_refused_and_it_syncs_once, |backend: Backend| async move {
     let app = TestApp::on(backend).start().await;
+    app.expect_dead_jobs();
     let handler = worker(&app, false);
     let mut o = order("BR-EDIT");
     o["customer"]["phone"] = json!("9999999999"); // well-formed, refused by the simulator
