@@ -11,6 +11,8 @@
 //!   [`from_shipment_status`], [`from_label`].
 //! - Forward-only merging of tracking events: [`merge`] over a [`ShipmentTracking`].
 //! - Deadlines per state, needs-attention reasons and the mails a state deserves: [`lifecycle`].
+//! - Which shipment actions a state allows, and the NDR decisions: [`actions`].
+//! - A cart's value and a courier's rate as a quote: [`pricing`].
 //! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`]; exchanges
 //!   (a return and its replacement parcel): [`exchange`].
 //!
@@ -73,6 +75,7 @@ pub(crate) fn split_decimal(s: &str) -> Option<(&str, &str)> {
     (!whole.is_empty() && digits(whole) && digits(frac)).then_some((whole, frac))
 }
 
+pub mod actions;
 pub mod contact;
 pub mod courier;
 pub mod edit;
@@ -86,10 +89,12 @@ pub mod money;
 mod openapi;
 pub mod order;
 pub mod package;
+pub mod pricing;
 pub mod returns;
 pub mod state;
 pub mod status;
 
+pub use actions::{NdrDecision, ShipmentAction};
 pub use contact::{Email, Phone, Pincode};
 pub use courier::{CourierChoice, CourierQuote, Preference, choose_courier};
 pub use edit::{EditRefused, EditRoute, OrderEdit, changed_fields, edit_route};
@@ -106,6 +111,7 @@ pub use order::{
     Address, Customer, DraftItem, DraftOptions, OrderLine, Payment, PaymentMethod, ShiprocketOrderDraft, ShopOrder,
 };
 pub use package::{Defaulted, DefaultedField, Package, PackageDefaults};
+pub use pricing::{CourierOffer, cart_value, money_from_rupees, quote_of};
 pub use returns::{ReturnMail, ReturnReading, ReturnState, read_return_status};
 pub use state::{
     EventKey, Outcome, ShipmentState, ShipmentTracking, TrackingEvent, Transition, is_terminal, merge,
