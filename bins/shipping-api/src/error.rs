@@ -184,4 +184,18 @@ impl From<shipping_domain::DomainError> for ApiError {
     }
 }
 
+impl From<crate::services::ServiceError> for ApiError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        use crate::services::ServiceError as S;
+        match e {
+            S::Invalid { message, fields } => ApiError::Validation { message, fields },
+            S::NotFound(m) => ApiError::NotFound(m),
+            S::InvalidState(m) => ApiError::InvalidState(m),
+            S::Disabled(code, m) => ApiError::Disabled(code, m),
+            S::Upstream(m) => ApiError::Upstream(m),
+            S::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

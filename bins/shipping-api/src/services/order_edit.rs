@@ -31,7 +31,10 @@ pub struct OrderEdited {
 }
 
 /// The order with its current shipment (the latest re-ship).
-pub async fn order_and_shipment(state: &AppState, shop_order_id: &str) -> ServiceResult<(order::Model, shipment::Model)> {
+pub async fn order_and_shipment(
+    state: &AppState,
+    shop_order_id: &str,
+) -> ServiceResult<(order::Model, shipment::Model)> {
     let order = state
         .store
         .order_by_shop_id(shop_order_id)
