@@ -173,14 +173,10 @@ impl From<shipping_store::StoreError> for ApiError {
     }
 }
 
+/// A domain value's error names its field, as the services report it.
 impl From<shipping_domain::DomainError> for ApiError {
     fn from(e: shipping_domain::DomainError) -> Self {
-        match &e {
-            shipping_domain::DomainError::Invalid { field, reason } => {
-                ApiError::field(field.to_string(), reason.clone())
-            }
-            _ => ApiError::field("order", e.to_string()),
-        }
+        crate::services::ServiceError::from(e).into()
     }
 }
 
