@@ -1,6 +1,6 @@
 //! The operations the JSON routes and the HTML pages share: shipment actions and bulk actions
 //! with their catalogue, listing with filters and the CSV export, label links and ZIPs,
-//! checkout rates with their cache, customer tracking. A service returns plain data or a
+//! checkout rates with their cache, order corrections, customer tracking. A service returns plain data or a
 //! [`ServiceError`]; [`crate::routes`] turns both into JSON (the error through
 //! [`crate::error::ApiError`]), [`crate::pages`] into HTML. Services know nothing of HTTP
 //! requests, and the pages import nothing from the routes.
