@@ -12,6 +12,7 @@ mod m20261129_000006_queue_depths;
 mod m20261203_000007_lifecycle_guard;
 mod m20261203_000008_returns;
 mod m20261204_000009_exchanges;
+mod m20261204_000010_sync_error_class;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_lifecycle_guard::Migration),
             Box::new(m20261203_000008_returns::Migration),
             Box::new(m20261204_000009_exchanges::Migration),
+            Box::new(m20261204_000010_sync_error_class::Migration),
         ]
     }
 }

@@ -1,13 +1,22 @@
-//! Layered settings: the documented defaults in `config/default.toml` (compiled in), an optional
-//! TOML file, the seed's `SHIPROCKET_*` names as aliases, then `SHIPPING__SECTION__KEY`.
-//! Validated once at start; the Shiprocket feature flags can be swapped at runtime.
+//! Layered settings ([`shipping_settings`], the worker's shape too): the documented defaults in
+//! `config/default.toml` (compiled in), the TOML file named by `SHIPPING_CONFIG`, the seed's
+//! names as aliases, then `SHIPPING__SECTION__KEY` (which beats an alias). Validated once at
+//! start; the Shiprocket feature flags can be swapped at runtime.
 
 use serde::Deserialize;
 use shipping_domain::Preference;
+use shipping_settings::Layers;
 use std::collections::HashMap;
 use std::fmt;
 
-const DEFAULTS: &str = include_str!("../config/default.toml");
+pub use shipping_settings::SettingsError;
+
+const LAYERS: Layers = Layers {
+    defaults: include_str!("../config/default.toml"),
+    file_variable: "SHIPPING_CONFIG",
+    aliases: ALIASES,
+    list_keys: LIST_KEYS,
+};
 
 /// Seed variable → setting key.
 const ALIASES: &[(&str, &str)] = &[
@@ -190,97 +199,73 @@ impl Settings {
     }
 
     /// Reads the layers from the process environment.
-    pub fn load() -> Result<Settings, ::config::ConfigError> {
+    pub fn load() -> Result<Settings, SettingsError> {
         let env: HashMap<String, String> = std::env::vars().collect();
         Settings::load_from(&env)
     }
 
     /// Reads the layers from `env` (tests pass their own map; nothing touches the process
     /// environment).
-    pub fn load_from(env: &HashMap<String, String>) -> Result<Settings, ::config::ConfigError> {
-        use ::config::{Config, Environment, File, FileFormat};
-        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
-        if let Some(path) = env.get("SHIPPING_CONFIG").filter(|p| !p.is_empty()) {
-            builder = builder.add_source(File::with_name(path).format(FileFormat::Toml).required(true));
-        }
-        // Aliases: re-keyed as SHIPPING__SECTION__KEY in a source below the real environment.
-        let aliased: HashMap<String, String> = ALIASES
-            .iter()
-            .filter_map(|(var, key)| {
-                env.get(*var).map(|v| (format!("SHIPPING__{}", key.replace('.', "__").to_uppercase()), v.clone()))
-            })
-            .collect();
-        let environment = |map: HashMap<String, String>| {
-            let mut e = Environment::with_prefix("SHIPPING")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true)
-                .list_separator(",");
-            for key in LIST_KEYS {
-                e = e.with_list_parse_key(key);
-            }
-            e.source(Some(map))
-        };
-        let own: HashMap<String, String> =
-            env.iter().filter(|(k, _)| k.starts_with("SHIPPING__")).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let settings: Settings =
-            builder.add_source(environment(aliased)).add_source(environment(own)).build()?.try_deserialize()?;
-        settings.validate().map_err(::config::ConfigError::Message)?;
+    pub fn load_from(env: &HashMap<String, String>) -> Result<Settings, SettingsError> {
+        let settings: Settings = LAYERS.load_from(env)?;
+        settings.validate()?;
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), SettingsError> {
         let loc = self.shiprocket.pickup_location.trim();
         if loc.is_empty() || loc.chars().count() > 36 {
-            return Err("shiprocket.pickup_location must be 1 to 36 characters".into());
+            return Err(SettingsError::invalid("shiprocket.pickup_location", "must be 1 to 36 characters"));
         }
         shipping_domain::Pincode::parse(&self.shiprocket.pickup_pincode)
-            .map_err(|e| format!("shiprocket.pickup_pincode: {e}"))?;
-        url::Url::parse(&self.shiprocket.base_url).map_err(|e| format!("shiprocket.base_url: {e}"))?;
+            .map_err(|e| SettingsError::invalid("shiprocket.pickup_pincode", e.to_string()))?;
+        url::Url::parse(&self.shiprocket.base_url)
+            .map_err(|e| SettingsError::invalid("shiprocket.base_url", e.to_string()))?;
         self.courier_preference()?;
         if self.rates.weight_slab_grams == 0 {
-            return Err("rates.weight_slab_grams must be more than 0".into());
+            return Err(SettingsError::invalid("rates.weight_slab_grams", "must be more than 0"));
         }
         for (name, colour) in
             [("shop.primary_color", &self.shop.primary_color), ("shop.accent_color", &self.shop.accent_color)]
         {
             if !is_hex_colour(colour) {
-                return Err(format!("{name} must be a colour like #1f4e79"));
+                return Err(SettingsError::invalid(name, "must be a colour like #1f4e79"));
             }
         }
         let logo = self.shop.logo_url.trim();
         if !(logo.is_empty() || logo.starts_with("https://") || logo.starts_with("http://") || logo.starts_with('/'))
             || logo.contains(['"', '\'', '<', '>', ' '])
         {
-            return Err("shop.logo_url must be empty, an http(s) URL or a path".into());
+            return Err(SettingsError::invalid("shop.logo_url", "must be empty, an http(s) URL or a path"));
         }
         for u in &self.admin.users {
             if u.name.trim().is_empty() || argon2::PasswordHash::new(u.password_hash.expose()).is_err() {
-                return Err(format!(
-                    "admin.users: {:?} needs a name and an argon2 password_hash (shipping-api hash-password)",
-                    u.name
+                return Err(SettingsError::invalid(
+                    "admin.users",
+                    format!("{:?} needs a name and an argon2 password_hash (shipping-api hash-password)", u.name),
                 ));
             }
         }
         if self.admin.session_ttl_secs == 0 {
-            return Err("admin.session_ttl_secs must be more than 0".into());
+            return Err(SettingsError::invalid("admin.session_ttl_secs", "must be more than 0"));
         }
         if self.auth.api_keys.iter().any(Secret::is_empty) {
-            return Err("auth.api_keys must not contain an empty key".into());
+            return Err(SettingsError::invalid("auth.api_keys", "must not contain an empty key"));
         }
         Ok(())
     }
 
     /// The configured courier preference as the domain's type.
-    pub fn courier_preference(&self) -> Result<Preference, String> {
+    pub fn courier_preference(&self) -> Result<Preference, SettingsError> {
         match self.shiprocket.courier_preference.trim().to_ascii_lowercase().as_str() {
             "cost" => Ok(Preference::Cost),
             "speed" => Ok(Preference::Speed),
             "rating" => Ok(Preference::Rating),
             "preferred" => Ok(Preference::Preferred(self.shiprocket.preferred_couriers.clone())),
-            other => {
-                Err(format!("shiprocket.courier_preference: unknown value {other:?} (cost, speed, rating, preferred)"))
-            }
+            other => Err(SettingsError::invalid(
+                "shiprocket.courier_preference",
+                format!("unknown value {other:?} (cost, speed, rating, preferred)"),
+            )),
         }
     }
 
@@ -339,5 +324,42 @@ mod tests {
         assert!(Settings::load_from(&env(&[("SHIPPING__SHIPROCKET__COURIER_PREFERENCE", "vibes")])).is_err());
         let s = Settings::load_from(&env(&[("SHIPROCKET_PASSWORD", "hunter2")])).unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_file_beats_the_defaults_and_the_environment_beats_the_file() {
+        let path = std::env::temp_dir().join(format!("shipping-api-settings-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "[database]\nurl = \"sqlite://file.db\"\nmax_connections = 3\n").unwrap();
+        let file = path.display().to_string();
+        let s = Settings::load_from(&env(&[("SHIPPING_CONFIG", &file)])).unwrap();
+        assert_eq!((s.database.url.expose(), s.database.max_connections), ("sqlite://file.db", 3));
+        let s =
+            Settings::load_from(&env(&[("SHIPPING_CONFIG", &file), ("DATABASE_URL", "sqlite://alias.db")])).unwrap();
+        assert_eq!(s.database.url.expose(), "sqlite://alias.db", "an alias beats the file");
+        let s = Settings::load_from(&env(&[
+            ("SHIPPING_CONFIG", &file),
+            ("DATABASE_URL", "sqlite://alias.db"),
+            ("SHIPPING__DATABASE__URL", "sqlite://specific.db"),
+        ]))
+        .unwrap();
+        assert_eq!(s.database.url.expose(), "sqlite://specific.db", "SHIPPING__DATABASE__URL beats DATABASE_URL");
+        assert_eq!(s.database.max_connections, 3);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_missing_or_invalid_value_is_an_error_naming_the_setting() {
+        let e = Settings::load_from(&env(&[("SHIPPING__SERVER__REQUEST_TIMEOUT_MS", "soon")])).unwrap_err();
+        assert_eq!(e.key(), Some("server.request_timeout_ms"), "{e}");
+        assert!(e.to_string().contains("SHIPPING__SERVER__REQUEST_TIMEOUT_MS"), "{e}");
+        let e = Settings::load_from(&env(&[("SHIPPING__RATES__WEIGHT_SLAB_GRAMS", "0")])).unwrap_err();
+        assert_eq!(e, SettingsError::invalid("rates.weight_slab_grams", "must be more than 0"));
+        let path = std::env::temp_dir().join(format!("shipping-api-settings-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "[[admin.users]]\nname = \"ops\"\n").unwrap();
+        let e = Settings::load_from(&env(&[("SHIPPING_CONFIG", &path.display().to_string())])).unwrap_err();
+        assert_eq!(e, SettingsError::Missing { key: "admin.users[0].password_hash".into() });
+        std::fs::remove_file(path).unwrap();
+        let e = Settings::load_from(&env(&[("SHIPPING_CONFIG", "/nonexistent/api.toml")])).unwrap_err();
+        assert!(matches!(e, SettingsError::File { .. }), "{e}");
     }
 }

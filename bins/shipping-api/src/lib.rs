@@ -5,10 +5,11 @@
 //! transaction as the change that needs it; the worker's relay moves outbox rows into the
 //! queue, so the API keeps accepting orders when the queue is down.
 //!
-//! [`run`] is the whole program; [`build`] gives the router and its state (tests serve it on
-//! port 0).
+//! [`cli::Cli`] is the command line; [`run`] serves; [`build`] gives the router and its state
+//! (tests serve it on port 0).
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;

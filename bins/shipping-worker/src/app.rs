@@ -1,15 +1,15 @@
 //! The worker process: one `run()` that builds the context once and runs the queues, the crons
-//! and the outbox relay until SIGTERM; plus the operator subcommands.
+//! and the outbox relay until SIGTERM. The command line is [`crate::cli`].
 
 use crate::context::Context;
 use crate::handler::Handler;
 use crate::mail::Mailer;
-use crate::queue::{CronSchedule, Queues, termination_signal};
+use crate::queue::{Queues, termination_signal};
 use crate::relay::{self, JobSink};
 use crate::settings::WorkerConfig;
 use anyhow::{Context as _, Result, anyhow};
 use futures::future::BoxFuture;
-use shipping_store::jobs::{CronTask, CronV1, Job, TracedJob};
+use shipping_store::jobs::{Job, TracedJob};
 use shipping_store::{Store, StoreConfig};
 use shiprocket_client::{Client, MemoryTokenStore, RedisTokenStore, TokenStore};
 use std::sync::Arc;
@@ -103,28 +103,8 @@ pub async fn run_with_metrics(config: WorkerConfig, metrics: Option<tokio::net::
     let store = open_store(&config).await?;
     let queues = Queues::connect(&config.queue).await?;
     let ctx = context(&config, store.clone(), Some(queues.clone())).await?;
+    crate::jobs::cron::register(&queues, &config)?;
     let w = &config.worker;
-    let cron = |task| move || Job::Cron(CronV1 { task });
-    queues.schedule_cron(
-        "refresh_tracking",
-        CronSchedule::every(Duration::from_secs(w.tracking_refresh_secs))?,
-        cron(CronTask::RefreshTracking),
-    )?;
-    queues.schedule_cron(
-        "retry_failed_syncs",
-        CronSchedule::every(Duration::from_secs(w.retry_failed_syncs_secs))?,
-        cron(CronTask::RetryFailedSyncs),
-    )?;
-    queues.schedule_cron(
-        "cleanup",
-        CronSchedule::every(Duration::from_secs(w.cleanup_secs))?,
-        cron(CronTask::Cleanup),
-    )?;
-    queues.schedule_cron(
-        "reconcile",
-        CronSchedule::every(Duration::from_secs(config.reconciler.every_secs))?,
-        cron(CronTask::Reconcile),
-    )?;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -162,40 +142,6 @@ fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://[redacted]{}", &url[..s], &url[at..]),
         _ => url.to_owned(),
-    }
-}
-
-/// `shipping-worker [run | migrate | dead-jobs | replay-dead <id>]`. The operator commands print
-/// their answer on stdout (they are meant for a terminal).
-#[allow(clippy::print_stdout)]
-pub async fn main() -> Result<()> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let config = WorkerConfig::load().context("reading the configuration")?;
-    // Kept to the end of main: dropping it flushes buffered spans.
-    let _telemetry = shipping_telemetry::init("shipping-worker", &config.telemetry.otlp_endpoint);
-    // The crash tests' kill points, from FAILPOINTS (compiled in for tests only).
-    #[cfg(feature = "failpoints")]
-    let _failpoints = fail::FailScenario::setup();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] | ["run"] => run(config).await,
-        ["migrate"] => open_store(&config).await.map(|_| ()),
-        ["dead-jobs"] => {
-            let store = open_store(&config).await?;
-            for d in store.dead_jobs().await? {
-                let line = serde_json::json!({"id": d.id, "kind": d.kind, "attempts": d.attempts, "error": d.error, "at": d.created_at});
-                println!("{line}");
-            }
-            Ok(())
-        }
-        ["replay-dead", id] => {
-            let store = open_store(&config).await?;
-            let id: i64 = id.parse().context("replay-dead takes a dead job id")?;
-            let job = store.replay_dead_job(id).await?;
-            println!("replayed dead job {id} ({}) through the outbox", job.kind());
-            Ok(())
-        }
-        other => Err(anyhow!("unknown command {other:?}; use run, migrate, dead-jobs or replay-dead <id>")),
     }
 }
 

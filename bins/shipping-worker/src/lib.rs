@@ -8,6 +8,7 @@
 //! - [`runner`]: the same jobs run in-process from the outbox (tests, and watching a chain).
 
 pub mod app;
+pub mod cli;
 pub mod context;
 pub mod failpoint;
 pub mod failure;

@@ -1,10 +1,14 @@
-//! The worker's configuration: built-in defaults (documented in `config/worker.toml`), then
-//! `config/worker.toml` (or the file named by `SHIPPING_WORKER_CONFIG`), then the environment
-//! (`SHIPPING__SECTION__KEY`), with the seed's `SHIPROCKET_*` names accepted as aliases.
+//! The worker's configuration, read as the API's is ([`shipping_settings`]): the documented
+//! defaults in `config/worker.toml` (compiled in), the TOML file named by
+//! `SHIPPING_WORKER_CONFIG`, the seed's names as aliases, then `SHIPPING__SECTION__KEY` (which
+//! beats an alias). The section defaults below equal the file (a test holds them together); the
+//! `[queue]` keys are documented beside their defaults in `queue/config.rs`.
 
 use serde::Deserialize;
 use shipping_domain::{Dimensions, PackageDefaults, Preference, Weight};
+use shipping_settings::{Layers, SettingsError};
 use shiprocket_client::{ClientConfig, Secret};
+use std::collections::HashMap;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,23 +228,37 @@ const ALIASES: &[(&str, &str)] = &[
     ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "telemetry.otlp_endpoint"),
 ];
 
+/// Keys whose environment values are comma-separated lists.
+const LIST_KEYS: &[&str] = &["shiprocket.preferred_couriers", "worker.default_dimensions_cm"];
+
+const LAYERS: Layers = Layers {
+    defaults: include_str!("../../../config/worker.toml"),
+    file_variable: "SHIPPING_WORKER_CONFIG",
+    aliases: ALIASES,
+    list_keys: LIST_KEYS,
+};
+
 impl WorkerConfig {
-    /// Loads the layers. A setting that does not parse is an error naming it.
-    pub fn load() -> Result<WorkerConfig, ::config::ConfigError> {
-        let file = std::env::var("SHIPPING_WORKER_CONFIG").unwrap_or_else(|_| "config/worker".into());
-        let mut builder = ::config::Config::builder()
-            .add_source(::config::File::with_name(&file).required(false))
-            .add_source(::config::Environment::with_prefix("SHIPPING").prefix_separator("__").separator("__"));
-        for (env, key) in ALIASES {
-            if let Ok(v) = std::env::var(env) {
-                builder = builder.set_override(*key, v)?;
-            }
-        }
-        builder.build()?.try_deserialize()
+    /// Loads the layers from the process environment and validates them.
+    pub fn load() -> Result<WorkerConfig, SettingsError> {
+        WorkerConfig::load_from(&std::env::vars().collect())
     }
 
-    pub fn client_config(&self) -> Result<ClientConfig, String> {
-        let url = self.shiprocket.base_url.parse().map_err(|e| format!("shiprocket.base_url: {e}"))?;
+    /// Loads the layers from `env` (tests pass their own map). A setting that does not parse
+    /// or is not acceptable is an error naming it.
+    pub fn load_from(env: &HashMap<String, String>) -> Result<WorkerConfig, SettingsError> {
+        let config: WorkerConfig = LAYERS.load_from(env)?;
+        config.client_config()?;
+        config.settings()?;
+        Ok(config)
+    }
+
+    pub fn client_config(&self) -> Result<ClientConfig, SettingsError> {
+        let url = self
+            .shiprocket
+            .base_url
+            .parse()
+            .map_err(|e| SettingsError::invalid("shiprocket.base_url", format!("{e}")))?;
         let mut c = ClientConfig::new(
             url,
             shiprocket_client::Credentials {
@@ -252,7 +270,7 @@ impl WorkerConfig {
         Ok(c)
     }
 
-    pub fn settings(&self) -> Result<crate::context::Settings, String> {
+    pub fn settings(&self) -> Result<crate::context::Settings, SettingsError> {
         let w = &self.worker;
         let sr = &self.shiprocket;
         let preference = if !sr.preferred_couriers.is_empty() {
@@ -262,13 +280,18 @@ impl WorkerConfig {
                 "cost" => Preference::Cost,
                 "speed" => Preference::Speed,
                 "rating" => Preference::Rating,
-                other => return Err(format!("shiprocket.courier_preference: {other:?} is not cost, speed or rating")),
+                other => {
+                    let reason = format!("{other:?} is not cost, speed or rating");
+                    return Err(SettingsError::invalid("shiprocket.courier_preference", reason));
+                }
             }
         };
         let [l, b, h] = w.default_dimensions_cm;
         let package_defaults = PackageDefaults {
-            item_weight: Weight::from_kg(w.default_weight_kg).map_err(|e| format!("worker.default_weight_kg: {e}"))?,
-            dimensions: Dimensions::from_cm(l, b, h).map_err(|e| format!("worker.default_dimensions_cm: {e}"))?,
+            item_weight: Weight::from_kg(w.default_weight_kg)
+                .map_err(|e| SettingsError::invalid("worker.default_weight_kg", e.to_string()))?,
+            dimensions: Dimensions::from_cm(l, b, h)
+                .map_err(|e| SettingsError::invalid("worker.default_dimensions_cm", e.to_string()))?,
         };
         Ok(crate::context::Settings {
             pickup_location: sr.pickup_location.clone(),
@@ -304,10 +327,61 @@ mod tests {
         assert_eq!(s.package_defaults.item_weight.as_kg(), 0.5);
         let mut bad = WorkerConfig::default();
         bad.shiprocket.courier_preference = "cheapest".into();
-        assert!(bad.settings().unwrap_err().contains("shiprocket.courier_preference"));
+        assert!(bad.settings().unwrap_err().to_string().contains("shiprocket.courier_preference"));
         let mut preferred = WorkerConfig::default();
         preferred.shiprocket.preferred_couriers = vec![43, 1];
         assert_eq!(preferred.settings().unwrap().courier_preference, Preference::Preferred(vec![43, 1]));
+    }
+}
+
+#[cfg(test)]
+mod layers {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn the_compiled_in_file_gives_the_defaults() {
+        let loaded = WorkerConfig::load_from(&HashMap::new()).unwrap();
+        assert_eq!(format!("{loaded:?}"), format!("{:?}", WorkerConfig::default()));
+    }
+
+    #[test]
+    fn the_file_beats_the_defaults_and_the_specific_key_beats_the_alias() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("worker.toml");
+        std::fs::write(&path, "[database]\nurl = \"sqlite://file.db\"\n[worker]\nmax_reships = 5\n").unwrap();
+        let file = path.display().to_string();
+        let c = WorkerConfig::load_from(&env(&[("SHIPPING_WORKER_CONFIG", &file)])).unwrap();
+        assert_eq!((c.database.url.as_str(), c.worker.max_reships), ("sqlite://file.db", 5));
+        let c =
+            WorkerConfig::load_from(&env(&[("SHIPPING_WORKER_CONFIG", &file), ("DATABASE_URL", "sqlite://alias.db")]))
+                .unwrap();
+        assert_eq!(c.database.url, "sqlite://alias.db", "an alias beats the file");
+        let c = WorkerConfig::load_from(&env(&[
+            ("SHIPPING_WORKER_CONFIG", &file),
+            ("DATABASE_URL", "sqlite://alias.db"),
+            ("SHIPPING__DATABASE__URL", "sqlite://specific.db"),
+            ("SHIPPING__SHIPROCKET__PREFERRED_COURIERS", "43,1"),
+        ]))
+        .unwrap();
+        assert_eq!(c.database.url, "sqlite://specific.db", "SHIPPING__DATABASE__URL beats DATABASE_URL");
+        assert_eq!(c.worker.max_reships, 5);
+        assert_eq!(c.shiprocket.preferred_couriers, [43, 1]);
+    }
+
+    #[test]
+    fn a_missing_or_invalid_value_is_an_error_naming_the_setting() {
+        let e = WorkerConfig::load_from(&env(&[("SHIPPING__WORKER__MAX_RESHIPS", "many")])).unwrap_err();
+        assert_eq!(e.key(), Some("worker.max_reships"), "{e}");
+        assert!(e.to_string().contains("SHIPPING__WORKER__MAX_RESHIPS"), "{e}");
+        let e = WorkerConfig::load_from(&env(&[("SHIPROCKET_COURIER_PREFERENCE", "cheapest")])).unwrap_err();
+        assert_eq!(e.key(), Some("shiprocket.courier_preference"), "{e}");
+        let e = WorkerConfig::load_from(&env(&[("SHIPPING_WORKER_CONFIG", "/nonexistent/worker.toml")])).unwrap_err();
+        assert!(matches!(e, SettingsError::File { .. }), "{e}");
     }
 }
 

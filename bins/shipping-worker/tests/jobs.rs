@@ -310,6 +310,22 @@ async fn a_validation_error_is_not_retried_then_the_retry_cron_syncs_it_once_fix
     h.cleanup().await;
 }
 
+on_both_runners!(a_refused_pickup_location_is_stored_with_its_class);
+async fn a_refused_pickup_location_is_stored_with_its_class(runner: Runner) {
+    let bad = Settings { pickup_location: "No Such WH".into(), auto_ship: false, ..Settings::default() };
+    let h = Harness::start(runner, Backend::Sqlite, SimConfig::default(), bad).await;
+    let id = h.ingest("V-2", "560001", false).await;
+
+    let drained = h.drain(5).await;
+
+    assert_eq!(drained.dead.len(), 1, "{drained:?}");
+    let s = h.shipment(id).await;
+    // Shiprocket named only the pickup location: our settings, not the order's data.
+    let class = shipping_store::sync_error_class_of(&s);
+    assert_eq!(class, Some(shipping_domain::SyncErrorClass::PickupLocation), "{:?}", s.sync_error);
+    h.cleanup().await;
+}
+
 async fn cancelled_trap(runner: Runner, mode: CancelledOrderMode) {
     let mut sim_config = SimConfig::default();
     sim_config.modes.cancelled_order = mode;

@@ -15,6 +15,8 @@
 //! - A cart's value and a courier's rate as a quote: [`pricing`].
 //! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`]; exchanges
 //!   (a return and its replacement parcel): [`exchange`].
+//! - Why a sync failed, as a stored class with its sentence for operators: [`SyncErrorClass`];
+//!   where a notification or an NDR decision stands: [`SendStatus`].
 //!
 //! The crate's README has the state-machine picture and the documented choices.
 
@@ -91,8 +93,10 @@ pub mod order;
 pub mod package;
 pub mod pricing;
 pub mod returns;
+pub mod send_status;
 pub mod state;
 pub mod status;
+pub mod sync_error;
 
 pub use actions::{NdrDecision, ShipmentAction};
 pub use contact::{Email, Phone, Pincode};
@@ -113,6 +117,7 @@ pub use order::{
 pub use package::{Defaulted, DefaultedField, Package, PackageDefaults};
 pub use pricing::{CourierOffer, cart_value, money_from_rupees, quote_of};
 pub use returns::{ReturnMail, ReturnReading, ReturnState, read_return_status};
+pub use send_status::SendStatus;
 pub use state::{
     EventKey, Outcome, ShipmentState, ShipmentTracking, TrackingEvent, Transition, is_terminal, merge,
     needs_tracking_refresh,
@@ -121,3 +126,4 @@ pub use status::{
     RawStatus, StatusMapping, from_label, from_order_status, from_shipment_status, from_sr_status, order_status_table,
     pick_status, shipment_status_table,
 };
+pub use sync_error::SyncErrorClass;

@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult,
 };
-use shipping_domain::ReplacementShips;
+use shipping_domain::{ReplacementShips, SendStatus, ShipmentState, SyncStatus};
 
 /// Shipments by whether they need a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +29,8 @@ pub enum AttentionFilter {
 #[derive(Debug, Clone, Default)]
 pub struct ShipmentFilter {
     pub attention: Option<AttentionFilter>,
-    /// A state name (`in_transit`, `ndr`, ...).
-    pub state: Option<String>,
-    /// `pending`, `in_progress`, `synced`, `failed`.
-    pub sync_status: Option<String>,
+    pub state: Option<ShipmentState>,
+    pub sync_status: Option<SyncStatus>,
     /// Courier name, compared exactly.
     pub courier: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
@@ -120,11 +118,11 @@ impl Store {
     /// Shipments matching `filter`, newest first, at most `filter.limit`.
     pub async fn list_shipments(&self, filter: &ShipmentFilter) -> Result<Vec<ShipmentRow>> {
         let mut q = shipment::Entity::find();
-        if let Some(s) = &filter.state {
-            q = q.filter(shipment::Column::State.eq(s.as_str()));
+        if let Some(s) = filter.state {
+            q = q.filter(shipment::Column::State.eq(s.name()));
         }
-        if let Some(s) = &filter.sync_status {
-            q = q.filter(shipment::Column::SyncStatus.eq(s.as_str()));
+        if let Some(s) = filter.sync_status {
+            q = q.filter(shipment::Column::SyncStatus.eq(s.name()));
         }
         if let Some(c) = &filter.courier {
             q = q.filter(shipment::Column::CourierName.eq(c.as_str()));
@@ -299,7 +297,7 @@ impl Store {
             new_phone: Set(new.new_phone.clone()),
             new_address: Set(new.new_address.clone()),
             requested_by: Set(new.requested_by.clone()),
-            status: Set("pending".into()),
+            status: Set(SendStatus::Pending.name().to_owned()),
             created_at: Set(now()),
             ..Default::default()
         }

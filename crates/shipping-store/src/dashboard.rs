@@ -4,24 +4,36 @@
 //! costs the same with 100 or 100,000 shipments in the window.
 
 use crate::entities::{dead_job, document, ndr_action, shipment, tracking_event};
+use crate::typed::sql_names;
 use crate::{Result, Store};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement};
+use shipping_domain::ShipmentState;
 
 /// States in which a shipment is on its way (synced, not finished, not returning).
-pub const ACTIVE_STATES: &[&str] = &[
-    "synced",
-    "awb_assigned",
-    "label_ready",
-    "pickup_scheduled",
-    "picked_up",
-    "in_transit",
-    "out_for_delivery",
-    "ndr",
+pub const ACTIVE_STATES: [ShipmentState; 8] = [
+    ShipmentState::Synced,
+    ShipmentState::AwbAssigned,
+    ShipmentState::LabelReady,
+    ShipmentState::PickupScheduled,
+    ShipmentState::PickedUp,
+    ShipmentState::InTransit,
+    ShipmentState::OutForDelivery,
+    ShipmentState::Ndr { attempts: 0 },
 ];
 
 /// Returns to origin still under way.
-pub const RTO_STATES: &[&str] = &["rto_initiated", "rto_in_transit"];
+pub const RTO_STATES: [ShipmentState; 2] = [ShipmentState::RtoInitiated, ShipmentState::RtoInTransit];
+
+/// Every return to origin, under way or done (a courier's RTO rate counts them all).
+const ALL_RTO_STATES: &[ShipmentState] =
+    &[ShipmentState::RtoInitiated, ShipmentState::RtoInTransit, ShipmentState::RtoDelivered];
+
+/// The dashboard's named counters, beside the per-state counts in one statement's rows.
+const NDR_WAITING: &str = "ndr_waiting";
+const DEAD_JOBS: &str = "dead_jobs";
+const OUTBOX_BACKLOG: &str = "outbox_backlog";
+const NEEDS_ATTENTION: &str = "needs_attention";
 
 /// The dashboard's counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, FromQueryResult)]
@@ -57,15 +69,17 @@ impl DashboardCounts {
         // Named counters, then state names: one row each, and no state is in two groups.
         for &Counted { ref k, n } in rows {
             match k.as_str() {
-                "ndr_waiting" => c.ndr_waiting = n,
-                "dead_jobs" => c.dead_jobs = n,
-                "outbox_backlog" => c.outbox_backlog = n,
-                "needs_attention" => c.needs_attention = n,
-                "pending_sync" => c.pending_syncs = n,
-                "sync_failed" => c.failed_syncs = n,
-                state if ACTIVE_STATES.contains(&state) => c.active_shipments += n,
-                state if RTO_STATES.contains(&state) => c.rto_in_progress += n,
-                _ => {}
+                NDR_WAITING => c.ndr_waiting = n,
+                DEAD_JOBS => c.dead_jobs = n,
+                OUTBOX_BACKLOG => c.outbox_backlog = n,
+                NEEDS_ATTENTION => c.needs_attention = n,
+                name => match ShipmentState::from_name(name, 0) {
+                    Some(ShipmentState::PendingSync) => c.pending_syncs = n,
+                    Some(ShipmentState::SyncFailed) => c.failed_syncs = n,
+                    Some(state) if ACTIVE_STATES.contains(&state) => c.active_shipments += n,
+                    Some(state) if RTO_STATES.contains(&state) => c.rto_in_progress += n,
+                    _ => {}
+                },
             }
         }
         c
@@ -101,13 +115,16 @@ impl Store {
     /// Every dashboard counter in one statement: shipments counted per state (an index-only
     /// scan of the state index), the NDRs nobody has decided on, dead jobs and the outbox.
     pub async fn dashboard_counts(&self) -> Result<DashboardCounts> {
-        let sql = "SELECT state AS k, COUNT(*) AS n FROM shipments GROUP BY state \
-             UNION ALL SELECT 'ndr_waiting', COUNT(*) FROM shipments s \
+        let ndr = sql_names(&[ShipmentState::Ndr { attempts: 0 }]);
+        let sql = format!(
+            "SELECT state AS k, COUNT(*) AS n FROM shipments GROUP BY state \
+             UNION ALL SELECT '{NDR_WAITING}', COUNT(*) FROM shipments s \
                LEFT JOIN (SELECT shipment_id, COUNT(*) AS n FROM ndr_actions GROUP BY shipment_id) a \
-               ON a.shipment_id = s.id WHERE s.state = 'ndr' AND COALESCE(a.n, 0) < s.ndr_attempts \
-             UNION ALL SELECT 'dead_jobs', COUNT(*) FROM dead_jobs WHERE replayed_at IS NULL \
-             UNION ALL SELECT 'outbox_backlog', COUNT(*) FROM outbox WHERE dispatched_at IS NULL \
-             UNION ALL SELECT 'needs_attention', COUNT(*) FROM shipments WHERE attention_reason IS NOT NULL";
+               ON a.shipment_id = s.id WHERE s.state = {ndr} AND COALESCE(a.n, 0) < s.ndr_attempts \
+             UNION ALL SELECT '{DEAD_JOBS}', COUNT(*) FROM dead_jobs WHERE replayed_at IS NULL \
+             UNION ALL SELECT '{OUTBOX_BACKLOG}', COUNT(*) FROM outbox WHERE dispatched_at IS NULL \
+             UNION ALL SELECT '{NEEDS_ATTENTION}', COUNT(*) FROM shipments WHERE attention_reason IS NOT NULL"
+        );
         let rows = Counted::find_by_statement(Statement::from_string(self.backend(), sql)).all(self.db()).await?;
         Ok(DashboardCounts::from_rows(&rows))
     }
@@ -142,10 +159,11 @@ impl Store {
                 "AVG(julianday(s.delivered_at) - julianday(s.picked_up_at))",
             ),
         };
+        let rto = sql_names(ALL_RTO_STATES);
         let sql = format!(
             "SELECT s.courier_name AS courier_name, COUNT(*) AS shipments, COUNT(s.delivered_at) AS delivered, \
              SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END) AS delivered_on_time, \
-             SUM(CASE WHEN s.state IN ('rto_initiated', 'rto_in_transit', 'rto_delivered') THEN 1 ELSE 0 END) AS rto, \
+             SUM(CASE WHEN s.state IN ({rto}) THEN 1 ELSE 0 END) AS rto, \
              {transit} AS avg_transit_days \
              FROM shipments s \
              WHERE s.courier_name IS NOT NULL AND {since_cond} \

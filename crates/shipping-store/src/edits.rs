@@ -70,8 +70,8 @@ impl Store {
         a.version = Set(s.version + 1);
         a.updated_at = Set(at);
         if matches!(edit.follow_up, EditFollowUp::Resync | EditFollowUp::ResetOnly) {
-            a.sync_status = Set(SyncStatus::Pending.name().to_owned());
-            a.sync_error = Set(None);
+            crate::typed::set_sync_status(&mut a, SyncStatus::Pending);
+            crate::typed::clear_sync_error(&mut a);
             a.next_sync_at = Set(None);
             // Like every step's new state: the wait starts now, a flag on the old data goes.
             crate::steps::enter(&mut a, ShipmentState::PendingSync);

@@ -65,13 +65,11 @@ pub(crate) fn pending_shipment(
     tracking_token: String,
 ) -> shipment::ActiveModel {
     let at = now();
-    shipment::ActiveModel {
+    let mut row = shipment::ActiveModel {
         order_id: Set(order_id),
         channel_order_id: Set(channel_order_id),
         reship_attempt: Set(0),
-        sync_status: Set(SyncStatus::Pending.name().to_owned()),
         sync_attempts: Set(0),
-        state: Set(ShipmentState::PendingSync.name().to_owned()),
         ndr_attempts: Set(0),
         tracking_token: Set(tracking_token),
         waiting_since: Set(Some(at)),
@@ -82,7 +80,10 @@ pub(crate) fn pending_shipment(
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
-    }
+    };
+    crate::typed::set_sync_status(&mut row, SyncStatus::Pending);
+    crate::typed::set_state(&mut row, ShipmentState::PendingSync);
+    row
 }
 
 /// A fresh customer tracking token: 256 random bits as 64 hex characters.

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use shipping_domain::ShipmentState;
+use shipping_domain::{ShipmentState, SyncStatus};
 
 /// A line of a new order, amounts in paise.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +191,7 @@ impl Store {
             // $13: whether the outbox row is written (sync may be switched off).
             with_job.into(),
             new.requested_courier_id.into(),
+            SyncStatus::Pending.name().to_owned().into(),
         ];
         let mut rows = Vec::new();
         for item in &new.items {
@@ -230,7 +231,7 @@ impl Store {
             "WITH o AS (INSERT INTO orders (shop_order_id, payload_hash, payload, payment_method, cod_amount_paise, total_paise, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (shop_order_id) DO NOTHING RETURNING id){items}, \
              s AS (INSERT INTO shipments (order_id, channel_order_id, reship_attempt, sync_status, sync_attempts, state, ndr_attempts, tracking_token, version, created_at, updated_at, waiting_since, requested_courier_id) \
-               SELECT o.id, $8, 0, 'pending', 0, $9, 0, $10, 0, $7, $7, $7, $14::bigint FROM o RETURNING id, order_id), \
+               SELECT o.id, $8, 0, $15, 0, $9, 0, $10, 0, $7, $7, $7, $14::bigint FROM o RETURNING id, order_id), \
              x AS (INSERT INTO outbox (kind, payload, created_at, available_at, attempts) \
                SELECT $11, ($12::jsonb || jsonb_build_object('order_id', s.order_id, 'shipment_id', s.id))::text, $7, $7, 0 FROM s WHERE $13::bool) \
              SELECT order_id, id AS shipment_id FROM s"

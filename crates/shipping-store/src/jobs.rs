@@ -88,18 +88,19 @@ pub struct ShipmentBatchV1 {
     pub shipment_ids: Vec<i64>,
 }
 
-/// A periodic task; the cron pushes one per tick, once per fleet.
+/// A periodic task; the cron pushes one per tick, once per fleet. Each task's schedule is beside
+/// what it does, in the worker's `jobs/cron.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CronTask {
-    /// Every 2 h: enqueue tracking refreshes for active shipments without recent news.
+    /// Enqueue tracking refreshes for active shipments without recent news.
     RefreshTracking,
-    /// Every 30 min: re-enqueue failed syncs whose retry time has come.
+    /// Re-enqueue failed syncs whose retry time has come.
     RetryFailedSyncs,
-    /// Daily: delete what has served its purpose (store rows and finished queue records).
+    /// Delete what has served its purpose (store rows and finished queue records).
     Cleanup,
-    /// Every few minutes: shipments past their state's deadline get their missing step
-    /// promised again, or need attention (ADR 0008).
+    /// Shipments past their state's deadline get their missing step promised again, or need
+    /// attention (ADR 0008).
     Reconcile,
 }
 

@@ -20,6 +20,7 @@ mod returns;
 mod sessions;
 pub mod steps;
 mod tracking;
+mod typed;
 
 pub use cleanup::Cleaned;
 pub use edits::{EditFollowUp, EditOutcome, OrderEditWrite};
@@ -32,6 +33,9 @@ pub use records::{Once, RateKey};
 pub use returns::{RecordedReturnEvent, ReturnOutcome, return_state};
 pub use steps::{Committed, Refused, SyncStart};
 pub use tracking::{EventSource, RecordedEvent};
+pub use typed::{
+    attention_of, ndr_action_status_of, notification_status_of, state_of, sync_error_class_of, sync_status_of,
+};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use shipping_migrations::{Migrator, MigratorTrait};
@@ -114,7 +118,16 @@ impl Store {
         Ok(())
     }
 
+    /// The raw connection, for tests and benches that set up or inspect rows directly (the
+    /// `test-support` feature, enabled only by dev-dependencies): product code goes through the
+    /// store's operations.
+    #[cfg(feature = "test-support")]
     pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.db
     }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
 use sha2::{Digest, Sha256};
+use shipping_domain::SendStatus;
 
 /// Whether a write that must happen once did happen now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,7 @@ pub(crate) async fn queue_notification_on<C: sea_orm::ConnectionTrait>(
         shipment_id: Set(shipment_id),
         kind: Set(kind.to_owned()),
         recipient: Set(recipient_masked.to_owned()),
-        status: Set("pending".into()),
+        status: Set(SendStatus::Pending.name().to_owned()),
         created_at: Set(now()),
         ..Default::default()
     })
@@ -225,12 +226,10 @@ impl Store {
 
     /// Marks a notification sent (or failed with `error`).
     pub async fn mark_notification(&self, id: i64, error: Option<&str>) -> Result<()> {
-        let (status, sent_at) = match error {
-            None => ("sent", Some(now())),
-            Some(_) => ("failed", None),
-        };
+        let status = SendStatus::after_send(error);
+        let sent_at = (status == SendStatus::Sent).then(now);
         notification::Entity::update_many()
-            .col_expr(notification::Column::Status, Expr::value(status))
+            .col_expr(notification::Column::Status, Expr::value(status.name()))
             .col_expr(notification::Column::SentAt, Expr::value(sent_at))
             .col_expr(notification::Column::Error, Expr::value(error.map(str::to_owned)))
             .filter(notification::Column::Id.eq(id))
@@ -276,7 +275,7 @@ impl Store {
             new_phone: Set(new_phone.map(str::to_owned)),
             new_address: Set(new_address.map(str::to_owned)),
             requested_by: Set(requested_by.to_owned()),
-            status: Set("pending".into()),
+            status: Set(SendStatus::Pending.name().to_owned()),
             created_at: Set(now()),
             ..Default::default()
         }
@@ -292,15 +291,11 @@ impl Store {
     /// Records the outcome of sending an NDR decision: sent now, or failed for good with
     /// Shiprocket's `error`.
     pub async fn record_ndr_action_outcome(&self, id: i64, error: Option<&str>) -> Result<()> {
-        let (status, sent_at) = match error {
-            None => ("sent", Some(now())),
-            Some(_) => ("failed", None),
-        };
         let mut q = ndr_action::Entity::update_many()
-            .col_expr(ndr_action::Column::Status, Expr::value(status))
+            .col_expr(ndr_action::Column::Status, Expr::value(SendStatus::after_send(error).name()))
             .filter(ndr_action::Column::Id.eq(id));
         q = match error {
-            None => q.col_expr(ndr_action::Column::SentAt, Expr::value(sent_at)),
+            None => q.col_expr(ndr_action::Column::SentAt, Expr::value(Some(now()))),
             Some(e) => q.col_expr(ndr_action::Column::Error, Expr::value(Some(e.to_owned()))),
         };
         q.exec(self.db()).await?;

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shipping_api::run().await
+    shipping_api::cli::main().await
 }

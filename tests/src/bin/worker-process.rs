@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shipping_worker::app::main().await
+    shipping_worker::cli::main().await
 }

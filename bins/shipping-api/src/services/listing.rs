@@ -76,8 +76,8 @@ pub fn filter(q: &ListQuery, max: u64, default: u64) -> ServiceResult<ShipmentFi
     };
     Ok(ShipmentFilter {
         attention,
-        state: q.status.clone(),
-        sync_status: q.sync_status.clone(),
+        state: q.status.as_deref().and_then(|s| ShipmentState::from_name(s, 0)),
+        sync_status: q.sync_status.as_deref().and_then(SyncStatus::from_name),
         courier: q.courier.clone(),
         created_from: q.from.as_deref().map(|v| parse_time("from", v, false)).transpose()?,
         created_to: q.to.as_deref().map(|v| parse_time("to", v, true)).transpose()?,

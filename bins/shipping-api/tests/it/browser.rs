@@ -105,10 +105,10 @@ crate::on_both_backends!(
         let db = app.state.store.db();
         let expected = json!({
             "pending_syncs": count_where(&app, &["pending_sync"]).await,
-            "active_shipments": count_where(&app, shipping_store::dashboard::ACTIVE_STATES).await,
+            "active_shipments": count_where(&app, &shipping_store::dashboard::ACTIVE_STATES.map(|s| s.name())).await,
             "failed_syncs": count_where(&app, &["sync_failed"]).await,
             "ndr_waiting": count_where(&app, &["ndr"]).await,
-            "rto_in_progress": count_where(&app, shipping_store::dashboard::RTO_STATES).await,
+            "rto_in_progress": count_where(&app, &shipping_store::dashboard::RTO_STATES.map(|s| s.name())).await,
             "dead_jobs": dead_job::Entity::find().filter(dead_job::Column::ReplayedAt.is_null()).count(db).await.unwrap(),
             "queued_jobs": app.state.store.queue_depths().await.unwrap().iter().map(|q| q.ready + q.scheduled).sum::<i64>(),
             "outbox_backlog": outbox::Entity::find().filter(outbox::Column::DispatchedAt.is_null()).count(db).await.unwrap(),

@@ -4,6 +4,7 @@
 use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::queue::JobFailure;
+use shipping_domain::SendStatus;
 use shipping_store::jobs::NdrActionV1;
 use shiprocket_client::endpoints::ndr::{NdrAction, NdrActionBody, NdrActionKind};
 
@@ -11,7 +12,7 @@ pub async fn run(ctx: &Context, job: &NdrActionV1) -> Result<(), JobFailure> {
     let Some(row) = ctx.store.ndr_action(job.ndr_action_id).await.job()? else {
         return Err(failure::permanent(format!("NDR action {} does not exist", job.ndr_action_id)));
     };
-    if row.status == "sent" {
+    if shipping_store::ndr_action_status_of(&row).job()? == SendStatus::Sent {
         return Ok(());
     }
     let s = crate::progress::load(&ctx.store, row.shipment_id).await?;

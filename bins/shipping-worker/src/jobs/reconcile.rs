@@ -90,9 +90,10 @@ pub async fn run(ctx: &Context) -> Result<Reconciled, JobFailure> {
     let mut done = Reconciled::default();
     for (missing, s) in overdue {
         let attempts = u32::try_from(s.reconcile_attempts).unwrap_or(u32::MAX);
+        let state = shipping_store::state_of(&s).job()?;
         match reconcile_remedy(missing, attempts, &rules) {
             Remedy::Promise(m) => {
-                let jobs = match (m, shipping_store::steps::state_of(&s).job()?) {
+                let jobs = match (m, state) {
                     // A parcel on its way back: ask about the return's AWB, not the forward one.
                     (Missing::TrackingPoll, ShipmentState::ReturnRequested | ShipmentState::ReturnPickedUp) => {
                         return_polls(ctx, &s).await?
@@ -101,14 +102,20 @@ pub async fn run(ctx: &Context) -> Result<Reconciled, JobFailure> {
                 };
                 if ctx.store.repromise(s.id, s.waiting_since, &jobs).await.job()? {
                     metrics::counter!("reconciler_repromised_total", "missing" => missing_name(m)).increment(1);
-                    tracing::info!(shipment_id = s.id, state = %s.state, missing = missing_name(m), attempt = attempts + 1, "overdue: step promised again");
+                    tracing::info!(
+                        shipment_id = s.id,
+                        state = state.name(),
+                        missing = missing_name(m),
+                        attempt = attempts + 1,
+                        "overdue: step promised again"
+                    );
                     done.repromised += 1;
                 }
             }
             Remedy::Attention(reason) => {
                 let message = format!(
                     "{} since {} although its next step ({}) was promised again {attempts} times",
-                    s.state,
+                    state.name(),
                     s.waiting_since.map_or_else(|| "?".to_owned(), |t| t.to_rfc3339()),
                     missing_name(missing),
                 );

@@ -6,14 +6,14 @@ use crate::failure::{self, StoreResultExt};
 use crate::mail::Email;
 use crate::queue::JobFailure;
 use crate::templates::{Facts, render};
-use shipping_domain::MailKind;
+use shipping_domain::{MailKind, SendStatus};
 use shipping_store::jobs::SendNotificationV1;
 
 pub async fn run(ctx: &Context, job: &SendNotificationV1) -> Result<(), JobFailure> {
     let Some(note) = ctx.store.notification(job.notification_id).await.job()? else {
         return Err(failure::permanent(format!("notification {} does not exist", job.notification_id)));
     };
-    if note.status == "sent" {
+    if shipping_store::notification_status_of(&note).job()? == SendStatus::Sent {
         return Ok(());
     }
     let s = crate::progress::load(&ctx.store, note.shipment_id).await?;

@@ -17,7 +17,7 @@ use crate::context::Context;
 use crate::failure::{self, StoreResultExt};
 use crate::progress;
 use crate::queue::JobFailure;
-use shipping_domain::ShiprocketOrderDraft;
+use shipping_domain::{ShiprocketOrderDraft, SyncErrorClass};
 use shipping_store::jobs::SyncOrderV1;
 use shipping_store::{Committed, Refused, SyncStart, now};
 use shiprocket_client::Error as Api;
@@ -62,7 +62,7 @@ pub async fn run(ctx: &Context, job: &SyncOrderV1, attempt: u32) -> Result<(), J
             .map_err(|e| failure::permanent(format!("order {} is invalid: {e}", order_row.shop_order_id)));
         let draft = match draft {
             Ok(d) => d,
-            Err(f) => return fail_sync(ctx, s.id, f).await,
+            Err(f) => return fail_sync(ctx, s.id, SyncErrorClass::InvalidOrder, f).await,
         };
         let channel = draft.order_id.as_str().to_owned();
         if reship_attempt != shipping_store::parcel_of(&s).1 {
@@ -98,7 +98,7 @@ pub async fn run(ctx: &Context, job: &SyncOrderV1, attempt: u32) -> Result<(), J
             Err(e) => {
                 let f = failure::from_api(&e);
                 return match f {
-                    JobFailure::Permanent { .. } => fail_sync(ctx, s.id, f).await,
+                    JobFailure::Permanent { .. } => fail_sync(ctx, s.id, failure::sync_error_class(&e), f).await,
                     retry => Err(retry),
                 };
             }
@@ -135,14 +135,19 @@ async fn adopt(
     Ok(())
 }
 
-/// Marks the sync failed with Shiprocket's message and tells the admin once; the failed-sync
-/// cron tries again later, until the cap, after which the shipment needs a person.
-async fn fail_sync(ctx: &Context, shipment_id: i64, failure: JobFailure) -> Result<(), JobFailure> {
+/// Marks the sync failed with Shiprocket's message and its class and tells the admin once; the
+/// failed-sync cron tries again later, until the cap, after which the shipment needs a person.
+async fn fail_sync(
+    ctx: &Context,
+    shipment_id: i64,
+    class: SyncErrorClass,
+    failure: JobFailure,
+) -> Result<(), JobFailure> {
     let retry_at =
         now() + chrono::Duration::from_std(ctx.settings.failed_sync_retry).unwrap_or(chrono::Duration::minutes(30));
     let refused = ctx
         .store
-        .record_sync_refused(shipment_id, failure.reason(), retry_at, ctx.settings.max_failed_syncs)
+        .record_sync_refused(shipment_id, class, failure.reason(), retry_at, ctx.settings.max_failed_syncs)
         .await
         .job()?;
     if refused == Refused::NeedsAttention {

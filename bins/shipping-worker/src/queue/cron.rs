@@ -1,10 +1,17 @@
-//! Schedules for cron jobs. Every replica computes the same tick times (wall clock, UTC), so the
-//! tick's timestamp can name the tick fleet-wide: `cron:{name}:{tick}`.
+//! Cron in the queue, once per fleet. Every replica runs every cron and computes the same tick
+//! times (wall clock, UTC, [`CronSchedule`]), and pushes each tick's job with the idempotency
+//! key `cron:{name}:{tick}`: the first push of a tick wins, the others' are dropped by the
+//! backend, so one job per tick runs fleet-wide. Which crons exist and their schedules: the
+//! worker's `jobs/cron.rs`.
 
-use anyhow::{Context, Result, ensure};
+use super::queues::Queues;
+use anyhow::{Context, Result, anyhow, ensure};
 use chrono::{DateTime, TimeZone, Utc};
+use shipping_store::jobs::Job;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// When a cron job fires.
 #[derive(Debug, Clone)]
@@ -47,6 +54,69 @@ impl CronSchedule {
 /// The idempotency key of one tick of one cron job.
 pub(crate) fn tick_key(name: &str, tick: DateTime<Utc>) -> String {
     format!("cron:{name}:{}", tick.timestamp())
+}
+
+type MakeJob = Arc<dyn Fn(DateTime<Utc>) -> Job + Send + Sync>;
+
+#[derive(Clone)]
+pub(super) struct CronEntry {
+    name: String,
+    schedule: CronSchedule,
+    make_job: MakeJob,
+}
+
+impl std::fmt::Debug for CronEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CronEntry").field("name", &self.name).field("schedule", &self.schedule).finish()
+    }
+}
+
+impl Queues {
+    /// Runs `name` on `schedule` while [`Queues::run`] runs. Every replica pushes each tick's job
+    /// with the key `cron:{name}:{tick}`, so one job per tick runs fleet-wide.
+    pub fn schedule_cron<F>(&self, name: &str, schedule: CronSchedule, make_job: F) -> Result<()>
+    where
+        F: Fn() -> Job + Send + Sync + 'static,
+    {
+        self.schedule_cron_at(name, schedule, move |_| make_job())
+    }
+
+    /// [`Queues::schedule_cron`] for jobs that need the tick's time.
+    pub fn schedule_cron_at<F>(&self, name: &str, schedule: CronSchedule, make_job: F) -> Result<()>
+    where
+        F: Fn(DateTime<Utc>) -> Job + Send + Sync + 'static,
+    {
+        let mut crons = self.inner.crons.lock().map_err(|_| anyhow!("the cron list is poisoned"))?;
+        ensure!(crons.iter().all(|c| c.name != name), "cron job {name:?} is scheduled twice");
+        crons.push(CronEntry { name: name.to_owned(), schedule, make_job: Arc::new(make_job) });
+        Ok(())
+    }
+
+    /// The crons scheduled so far, for [`Queues::run`].
+    pub(super) fn crons(&self) -> Result<Vec<CronEntry>> {
+        Ok(self.inner.crons.lock().map_err(|_| anyhow!("the cron list is poisoned"))?.clone())
+    }
+
+    /// Pushes each tick of one cron until `stop`.
+    pub(super) async fn run_cron(self, cron: CronEntry, mut stop: watch::Receiver<bool>) -> Result<()> {
+        let mut after = Utc::now();
+        while let Some(tick) = cron.schedule.next_after(after) {
+            let wait = (tick - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return Ok(()),
+            }
+            let job = (cron.make_job)(tick);
+            match self.push_unique(&job, &tick_key(&cron.name, tick)).await {
+                Ok(()) => tracing::debug!(cron = %cron.name, tick = tick.timestamp(), "cron tick pushed"),
+                // Another replica may still push this tick; the next tick is tried regardless.
+                Err(error) => tracing::warn!(cron = %cron.name, %error, "cron tick not pushed"),
+            }
+            // Ticks missed while this replica lagged are skipped: they belong to other replicas.
+            after = tick.max(Utc::now());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

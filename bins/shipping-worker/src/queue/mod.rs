@@ -2,21 +2,42 @@
 //!
 //! Contract (the rest of the worker depends only on this): [`JobHandler`] runs one job and says
 //! how it failed; [`JobFailure`] is the retry decision by error class. The apalis-backed
-//! implementation (Redis in production, SQLite embedded in zero-setup mode) lives beside this
-//! file: [`Queues`] (one apalis queue per priority on Redis or SQLite, our retry policy around the
-//! handler, once-per-fleet cron, graceful shutdown), configured by [`QueueConfig`].
+//! implementation (Redis in production, SQLite embedded in zero-setup mode), by role:
+//!
+//! - `queues.rs` — [`Queues`], the handle: one apalis queue per priority; `config.rs` —
+//!   [`QueueConfig`] (`[queue]`, with the attempt caps per class).
+//! - `producer.rs` — pushing jobs (`push`, `push_after`, `push_unique`, `push_all`) and the
+//!   envelope that carries the attempt number.
+//! - `retry.rs` — the retry contract: `Ok` / `Retry` / `Permanent`, caps per [`RetryClass`],
+//!   backoff (backon); `executor.rs` runs one task and carries the decision out (retry push,
+//!   dead letter).
+//! - `cron.rs` — [`CronSchedule`] and once-per-fleet ticks (the crons themselves:
+//!   `jobs/cron.rs`).
+//! - `supervisor.rs` — [`Queues::run`]: workers per queue, restarts, graceful shutdown.
+//! - `depth.rs` — [`QueueDepth`] for the gauges and `/readyz`.
+//! - `backend.rs` — the seam: every operation that differs between the backends, one `match`
+//!   each; `redis.rs`, `redis_repair.rs` (scripts that make up for apalis-redis) and `sqlite.rs`
+//!   behind it.
 
+mod backend;
 mod config;
 mod cron;
-mod policy;
+mod depth;
+mod executor;
+mod producer;
 mod queues;
+mod redis;
+mod redis_repair;
+mod retry;
+mod sqlite;
+mod supervisor;
 
 pub use config::{AttemptsByClass, Concurrency, QueueBackend, QueueConfig};
 pub use cron::CronSchedule;
-pub use queues::{
-    PRIORITIES, QueueDepth, Queues, priority_name, redis_connection, redis_ready_list, remove_namespace,
-    termination_signal,
-};
+pub use depth::QueueDepth;
+pub use queues::{PRIORITIES, Queues, priority_name};
+pub use redis::{connection as redis_connection, ready_list as redis_ready_list, remove_namespace};
+pub use supervisor::termination_signal;
 
 use shipping_store::jobs::Job;
 use std::time::Duration;

@@ -13,10 +13,13 @@ pub struct Model {
     #[sea_orm(unique)]
     pub channel_order_id: String,
     pub reship_attempt: i32,
-    /// `pending`, `in_progress`, `synced`, `failed`.
+    /// A `SyncStatus` name (read it with `sync_status_of`).
     pub sync_status: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub sync_error: Option<String>,
+    /// Why the sync failed, a `SyncErrorClass` code, set and cleared with `sync_error` (read it
+    /// with `sync_error_class_of`).
+    pub sync_error_class: Option<String>,
     pub sync_attempts: i32,
     pub next_sync_at: Option<DateTimeUtc>,
     pub sr_order_id: Option<i64>,
@@ -24,7 +27,7 @@ pub struct Model {
     pub awb: Option<String>,
     pub courier_id: Option<i64>,
     pub courier_name: Option<String>,
-    /// The domain state's name (`in_transit`, `ndr`, ...).
+    /// A `ShipmentState` name (read it with `state_of`).
     pub state: String,
     /// The last raw Shiprocket status that could not be mapped, kept for operators.
     pub state_raw: Option<String>,

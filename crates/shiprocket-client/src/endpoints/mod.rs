@@ -64,6 +64,11 @@ pub trait Endpoint: Send + Sync {
     }
 }
 
+/// A validation error with `message` when `missing` (checked before a call is spent on it).
+pub(crate) fn refuse_if(missing: bool, message: &str) -> Result<()> {
+    if missing { Err(Error::validation(message)) } else { Ok(()) }
+}
+
 /// Serialises a request body.
 pub(crate) fn to_body<T: serde::Serialize>(value: &T) -> Result<Option<Value>> {
     serde_json::to_value(value).map(Some).map_err(|e| Error::validation(format!("could not encode the request: {e}")))

@@ -1,7 +1,7 @@
 //! NDR (non-delivery reports): `ndr/all` and `ndr/{awb}/action`.
 
-use super::{Accepted, Endpoint, Page, PageRequest, decode_accepted, decode_page, to_body};
-use crate::error::{Error, Result};
+use super::{Accepted, Endpoint, Page, PageRequest, decode_accepted, decode_page, refuse_if, to_body};
+use crate::error::Result;
 use chrono::{DateTime, FixedOffset};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -139,12 +139,8 @@ impl Endpoint for NdrAction {
     }
 
     fn body(&self) -> Result<Option<serde_json::Value>> {
-        if self.awb.trim().is_empty() || self.awb.contains('/') {
-            return Err(Error::validation("an AWB is required"));
-        }
-        if self.body.comments.trim().is_empty() {
-            return Err(Error::validation("NDR actions need a comment"));
-        }
+        refuse_if(self.awb.trim().is_empty() || self.awb.contains('/'), "an AWB is required")?;
+        refuse_if(self.body.comments.trim().is_empty(), "NDR actions need a comment")?;
         to_body(&self.body)
     }
 

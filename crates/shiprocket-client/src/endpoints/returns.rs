@@ -1,7 +1,7 @@
 //! Returns: `orders/create/return` and `orders/processing/return` (list).
 
-use super::{Endpoint, Page, PageRequest, checked_json, decode_page, to_body};
-use crate::error::{Error, Result};
+use super::{Endpoint, Page, PageRequest, checked_json, decode_page, refuse_if, to_body};
+use crate::error::Result;
 use chrono::{DateTime, FixedOffset};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ pub struct ReturnItem {
 
 /// `POST orders/create/return` — a reverse pickup from the customer (`pickup_*`) to the shop
 /// (`shipping_*`). The `order_id` is a new channel id for the return; a repeat is a 422 "already
-/// been taken" (→ [`Error::Conflict`]).
+/// been taken" (→ [`Error::Conflict`](crate::Error::Conflict)).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateReturn {
     pub order_id: String,
@@ -119,9 +119,7 @@ impl Endpoint for CreateReturn {
     }
 
     fn body(&self) -> Result<Option<serde_json::Value>> {
-        if self.order_items.is_empty() {
-            return Err(Error::validation("a return needs at least one item"));
-        }
+        refuse_if(self.order_items.is_empty(), "a return needs at least one item")?;
         to_body(self)
     }
 

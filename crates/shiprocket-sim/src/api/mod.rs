@@ -3,7 +3,10 @@
 
 mod account;
 mod courier;
+mod documents;
+mod listing;
 mod orders;
+mod returns;
 mod tracking;
 
 use crate::Shared;
@@ -38,18 +41,18 @@ pub(crate) fn app(shared: Arc<Shared>) -> axum::routing::IntoMakeService<Normali
         .route("/orders/update/adhoc", post(orders::update))
         .route("/orders/address/update", post(orders::update_address))
         .route("/orders/cancel", post(orders::cancel))
-        .route("/orders/show/{id}", get(orders::show))
-        .route("/orders", get(orders::list))
-        .route("/orders/create/return", post(orders::create_return))
-        .route("/orders/processing/return", get(orders::list_returns))
-        .route("/orders/print/invoice", post(courier::invoice))
+        .route("/orders/show/{id}", get(listing::show))
+        .route("/orders", get(listing::list))
+        .route("/orders/create/return", post(returns::create_return))
+        .route("/orders/processing/return", get(returns::list_returns))
+        .route("/orders/print/invoice", post(documents::invoice))
         .route("/orders/cancel/shipment/awbs", post(courier::cancel_awbs))
         .route("/courier/serviceability", get(courier::serviceability))
         .route("/courier/assign/awb", post(courier::assign_awb))
         .route("/courier/generate/pickup", post(courier::generate_pickup))
-        .route("/courier/generate/label", post(courier::generate_label))
-        .route("/manifests/generate", post(courier::generate_manifest))
-        .route("/manifests/print", post(courier::print_manifest))
+        .route("/courier/generate/label", post(documents::generate_label))
+        .route("/manifests/generate", post(documents::generate_manifest))
+        .route("/manifests/print", post(documents::print_manifest))
         .route("/courier/track/awb/{awb}", get(tracking::by_awb))
         .route("/courier/track/shipment/{id}", get(tracking::by_shipment))
         .route("/courier/track", get(tracking::by_order))

@@ -1,12 +1,20 @@
-//! What happens after one call of the handler. Pure, so the whole policy is unit-tested here; the
-//! runner only carries out the decision.
+//! The retry contract: what happens after one call of the handler. `Ok` is done; `Permanent` is
+//! dead at once; `Retry` is tried again after its `after` or the exponential backoff, until the
+//! attempt cap of its [`RetryClass`] (here, [`RetryPolicy::cap`]; the numbers are
+//! [`QueueConfig::max_attempts`] and [`QueueConfig::attempts_by_class`]), then dead. A dead job
+//! goes to the handler's `dead` (the store's dead letters). Pure, so the whole policy is
+//! unit-tested here; `executor.rs` only carries out the decision.
 //!
 //! The policy is ours, not apalis': apalis-redis 1.0 re-schedules any failed task up to 25 times
 //! whatever `max_attempts` says, so a retry is a fresh push of the job with `attempt + 1` (and the
 //! delay as `run_at`), and the current task is acknowledged.
 
-use super::{AttemptsByClass, JobFailure, RetryClass};
+use super::{AttemptsByClass, JobFailure, QueueConfig, RetryClass};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use std::time::Duration;
+
+/// Backoff doublings stop here (`base × 2^30`), whatever the attempt.
+const MAX_DOUBLINGS: u32 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RetryPolicy {
@@ -31,6 +39,15 @@ pub(crate) enum Decision {
 }
 
 impl RetryPolicy {
+    pub fn from_config(cfg: &QueueConfig) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: cfg.max_attempts,
+            by_class: cfg.attempts_by_class,
+            base_backoff: cfg.base_backoff(),
+            max_backoff: cfg.max_backoff(),
+        }
+    }
+
     /// `attempt` is the attempt that just ran (1-based).
     pub fn decide(&self, outcome: &Result<(), JobFailure>, attempt: u32) -> Decision {
         match outcome {
@@ -54,10 +71,20 @@ impl RetryPolicy {
         }
     }
 
-    /// `base × 2^(attempt-1)`, capped.
+    /// `base × 2^(attempt-1)`, capped, without jitter (a retry's delay is rounded up to whole
+    /// seconds by the backends anyway).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(30);
-        self.base_backoff.saturating_mul(1u32 << doublings).min(self.max_backoff)
+        let doublings = attempt.saturating_sub(1).min(MAX_DOUBLINGS);
+        ExponentialBuilder::new()
+            .with_min_delay(self.base_backoff)
+            .with_max_delay(self.max_backoff)
+            .with_factor(2.0)
+            .without_max_times()
+            .build()
+            .nth(usize::try_from(doublings).unwrap_or(usize::MAX))
+            .unwrap_or(self.max_backoff)
+            // backon returns its first delay uncapped.
+            .min(self.max_backoff)
     }
 }
 
@@ -111,6 +138,13 @@ mod tests {
         assert_eq!(POLICY.backoff(5), Duration::from_secs(10));
         assert_eq!(POLICY.backoff(200), Duration::from_secs(10), "no overflow on huge attempts");
         assert!(matches!(POLICY.decide(&retry(None), 4), Decision::Dead { reason } if reason.contains("4 attempts")));
+    }
+
+    #[test]
+    fn the_backoff_never_exceeds_its_cap_even_on_the_first_retry() {
+        let policy = RetryPolicy { base_backoff: Duration::from_secs(30), ..POLICY };
+        assert_eq!(policy.backoff(1), Duration::from_secs(10));
+        assert_eq!(RetryPolicy { base_backoff: Duration::ZERO, ..POLICY }.backoff(3), Duration::ZERO);
     }
 
     #[test]
