@@ -173,13 +173,23 @@ impl From<shipping_store::StoreError> for ApiError {
     }
 }
 
+/// A domain value's error names its field, as the services report it.
 impl From<shipping_domain::DomainError> for ApiError {
     fn from(e: shipping_domain::DomainError) -> Self {
-        match &e {
-            shipping_domain::DomainError::Invalid { field, reason } => {
-                ApiError::field(field.to_string(), reason.clone())
-            }
-            _ => ApiError::field("order", e.to_string()),
+        crate::services::ServiceError::from(e).into()
+    }
+}
+
+impl From<crate::services::ServiceError> for ApiError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        use crate::services::ServiceError as S;
+        match e {
+            S::Invalid { message, fields } => ApiError::Validation { message, fields },
+            S::NotFound(m) => ApiError::NotFound(m),
+            S::InvalidState(m) => ApiError::InvalidState(m),
+            S::Disabled(code, m) => ApiError::Disabled(code, m),
+            S::Upstream(m) => ApiError::Upstream(m),
+            S::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -14,10 +14,10 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod openapi;
-pub mod order_edit;
 pub mod pages;
 pub mod password;
 pub mod routes;
+pub mod services;
 pub mod state;
 
 use crate::config::Settings;

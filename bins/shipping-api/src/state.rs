@@ -37,7 +37,7 @@ pub struct Inner {
     /// One lock per rate key being fetched: concurrent misses wait for the first fetch.
     pub rate_flights: Mutex<HashMap<RateKey, Arc<tokio::sync::Mutex<()>>>>,
     /// Fresh rate-cache entries held in memory until their database expiry.
-    pub rate_memo: crate::routes::rates::RateMemo,
+    pub rate_memo: crate::services::rates::cache::RateMemo,
 }
 
 impl std::fmt::Debug for Inner {

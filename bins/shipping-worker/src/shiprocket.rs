@@ -1,7 +1,7 @@
 //! Translation between our domain types and the client's request types: the only place that
 //! knows both.
 
-use shipping_domain::{CourierQuote, Money, PaymentMethod, ShiprocketOrderDraft};
+use shipping_domain::{CourierOffer, CourierQuote, Money, PaymentMethod, ShiprocketOrderDraft, quote_of};
 use shiprocket_client::endpoints::orders::{
     OrderItem, OrderPayload, PaymentMethod as ApiPayment, UpdateDeliveryAddress,
 };
@@ -70,17 +70,17 @@ pub fn order_payload(d: &ShiprocketOrderDraft) -> OrderPayload {
     }
 }
 
-/// A serviceability row as the domain's courier choice sees it.
-pub fn quote(c: &CourierOption) -> Option<CourierQuote> {
-    let paise = (c.rate * 100.0).round();
-    let rate = Money::from_paise(u64::try_from(paise as i64).ok()?);
-    Some(CourierQuote {
-        courier_id: c.courier_company_id,
-        name: c.courier_name.clone(),
+/// A serviceability row as the domain's courier choice sees it (the domain's quote mapping, the
+/// same the API's checkout rates use).
+pub fn quote(c: &CourierOption) -> CourierQuote {
+    let (courier_id, name, rate) = (c.courier_company_id, c.courier_name.as_str(), c.rate);
+    quote_of(&CourierOffer {
+        courier_id,
+        name,
         rate,
-        etd_days: c.estimated_delivery_days.and_then(|d| u32::try_from(d).ok()),
-        rating: c.rating.map(|r| r as f32),
-        cod_available: c.cod,
+        etd_days: c.estimated_delivery_days,
+        rating: c.rating,
+        cod: c.cod,
     })
 }
 

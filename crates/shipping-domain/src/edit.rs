@@ -13,7 +13,6 @@
 //! courier collects) cannot change through an edit.
 
 use crate::error::{DomainError, Field};
-use crate::money::Money;
 use crate::order::{Address, Customer, OrderLine, ShopOrder};
 use crate::state::ShipmentState;
 use serde::{Deserialize, Serialize};
@@ -46,8 +45,8 @@ impl OrderEdit {
     /// `order` with the edit applied. Fails when the items' total differs from the stored one;
     /// the result still has to pass [`crate::ShiprocketOrderDraft::build`] like a new order.
     pub fn apply(&self, order: &ShopOrder) -> Result<ShopOrder, DomainError> {
-        let before = items_total(&order.items);
-        let after = items_total(&self.items);
+        let before = crate::pricing::cart_value(&order.items);
+        let after = crate::pricing::cart_value(&self.items);
         if let (Some(before), Some(after)) = (before, after)
             && before != after
         {
@@ -66,13 +65,6 @@ impl OrderEdit {
             ..order.clone()
         })
     }
-}
-
-/// Σ (unit price − discount) × units; `None` when it does not compute (the draft reports why).
-fn items_total(lines: &[OrderLine]) -> Option<Money> {
-    lines.iter().try_fold(Money::ZERO, |acc, l| {
-        l.unit_price.checked_sub(l.discount)?.checked_mul(u64::from(l.units)).and_then(|v| acc.checked_add(v))
-    })
 }
 
 /// The paths of what differs between two versions of an order (`customer.phone`,

@@ -11,6 +11,8 @@
 //!   [`from_shipment_status`], [`from_label`].
 //! - Forward-only merging of tracking events: [`merge`] over a [`ShipmentTracking`].
 //! - Deadlines per state, needs-attention reasons and the mails a state deserves: [`lifecycle`].
+//! - Which shipment actions a state allows, and the NDR decisions: [`actions`].
+//! - A cart's value and a courier's rate as a quote: [`pricing`].
 //! - Customer returns: [`ReturnState`] (forward-only) and [`read_return_status`]; exchanges
 //!   (a return and its replacement parcel): [`exchange`].
 //! - Why a sync failed, as a stored class with its sentence for operators: [`SyncErrorClass`];
@@ -75,6 +77,7 @@ pub(crate) fn split_decimal(s: &str) -> Option<(&str, &str)> {
     (!whole.is_empty() && digits(whole) && digits(frac)).then_some((whole, frac))
 }
 
+pub mod actions;
 pub mod contact;
 pub mod courier;
 pub mod edit;
@@ -89,12 +92,14 @@ pub mod money;
 mod openapi;
 pub mod order;
 pub mod package;
+pub mod pricing;
 pub mod returns;
 pub mod send_status;
 pub mod state;
 pub mod status;
 pub mod sync_error;
 
+pub use actions::{NdrDecision, ShipmentAction};
 pub use contact::{Email, Phone, Pincode};
 pub use courier::{CourierChoice, CourierQuote, Preference, choose_courier};
 pub use edit::{EditRefused, EditRoute, OrderEdit, changed_fields, edit_route};
@@ -111,6 +116,7 @@ pub use order::{
     Address, Customer, DraftItem, DraftOptions, OrderLine, Payment, PaymentMethod, ShiprocketOrderDraft, ShopOrder,
 };
 pub use package::{Defaulted, DefaultedField, Package, PackageDefaults};
+pub use pricing::{CourierOffer, cart_value, money_from_rupees, quote_of};
 pub use returns::{ReturnMail, ReturnReading, ReturnState, read_return_status};
 pub use send_status::SendStatus;
 pub use state::{

@@ -4,10 +4,13 @@
 //! one merged PDF or as a ZIP.
 
 use super::session::Admin;
-use super::shipments::{BULK_ACTIONS, Filters};
+use super::shipments::Filters;
 use super::{FormData, PageResult, admin_page, esc, see_other};
 use crate::error::ApiError;
-use crate::routes::shipments::{Action, MAX_BULK, MAX_ZIP, bulk, filter, zip_response};
+use crate::services::actions::{MAX_BULK, bulk, progress_of};
+use crate::services::catalogue::{Action, ActionCatalogue, BULK_OFFERED};
+use crate::services::labels::{current_labels, labels_zip as zip_of};
+use crate::services::listing::filter;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -31,10 +34,9 @@ pub async fn start(State(state): State<AppState>, admin: Admin, body: Bytes) -> 
     let form = FormData::parse(&body);
     admin.check_csrf(&form)?;
     let name = form.get("action").unwrap_or_default();
-    if !BULK_ACTIONS.iter().any(|(a, _)| *a == name) {
+    let Some(action) = BULK_OFFERED.into_iter().find(|a| a.path() == name) else {
         return Err(ApiError::field("action", "choose one of the listed actions").into());
-    }
-    let action = Action::parse(name)?;
+    };
     let ids: Vec<i64> = if form.get("scope") == Some("filter") {
         let f = Filters {
             status: form.text("f_status"),
@@ -89,7 +91,7 @@ pub async fn progress(State(_state): State<AppState>, admin: Admin, Query(q): Qu
     let action = Action::parse(&q.action)?;
     let ids = parse_ids(&q.ids);
     let refused = parse_ids(&q.refused);
-    let label = BULK_ACTIONS.iter().find(|(a, _)| *a == action.path()).map_or(action.path(), |(_, l)| l);
+    let label = action.bulk_label().unwrap_or(action.path());
     let status_url = format!(
         "/admin/bulk/status.json?action={}&ids={}&since={}",
         action.path(),
@@ -173,18 +175,7 @@ pub async fn status(
     let items: Vec<ItemStatus> = shipments
         .iter()
         .map(|s| {
-            let st = s.state.as_str();
-            let (done, failed) = match action {
-                Action::Sync => (s.sync_status == "synced", s.sync_status == "failed"),
-                Action::AssignAwb => (s.awb.is_some(), st == "cancelled"),
-                Action::Label => (labelled.contains(&s.id), st == "cancelled"),
-                Action::Pickup => {
-                    (!matches!(st, "synced" | "awb_assigned" | "label_ready") && st != "cancelled", st == "cancelled")
-                }
-                Action::RefreshTracking => (s.last_polled_at.is_some_and(|t| t >= since), false),
-                Action::Cancel => (st == "cancelled", false),
-                _ => (false, false),
-            };
+            let (done, failed) = progress_of(action, s, labelled.contains(&s.id), since);
             let failed = failed || (!done && dead.contains(&s.id));
             ItemStatus { id: s.id, state: s.state.clone(), done, failed }
         })
@@ -206,27 +197,13 @@ pub struct IdsQuery {
 
 /// `GET /admin/labels.zip?ids=`: the labels in one ZIP (the API's ZIP code).
 pub async fn labels_zip(State(state): State<AppState>, _admin: Admin, Query(q): Query<IdsQuery>) -> PageResult {
-    Ok(zip_response(&state, parse_ids(&q.ids)).await?)
+    Ok(zip_of(&state, parse_ids(&q.ids)).await?.into_response())
 }
 
 /// `GET /admin/labels.pdf?ids=`: the current label of each shipment, merged into one PDF in id
 /// order (for printing in one go); shipments without a label are left out.
 pub async fn labels_pdf(State(state): State<AppState>, _admin: Admin, Query(q): Query<IdsQuery>) -> PageResult {
-    let mut ids = parse_ids(&q.ids);
-    if ids.is_empty() || ids.len() > MAX_ZIP {
-        return Err(ApiError::field("ids", format!("must list 1 to {MAX_ZIP} shipment ids")).into());
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let mut docs = Vec::new();
-    for id in ids {
-        if let Some(d) = state.store.latest_document(id, "label").await? {
-            docs.push(d.content);
-        }
-    }
-    if docs.is_empty() {
-        return Err(ApiError::NotFound("none of these shipments has a label yet".into()).into());
-    }
+    let docs = current_labels(&state, parse_ids(&q.ids)).await?;
     let merged = tokio::task::spawn_blocking(move || merge_pdfs(&docs))
         .await
         .map_err(ApiError::internal)?

@@ -1,14 +1,17 @@
 //! `GET /admin/shipments/{id}`: everything about one shipment, and its actions. The actions go
 //! through the same checks and jobs as `POST /v1/shipments/{id}/{action}`.
 
+use super::action_forms::{courier_form, ndr_form, return_form, simple_form};
 use super::order_form::{self, EditFormState};
+use super::returns::{returns_section, timeline_list};
 use super::session::Admin;
 use super::{FormData, PageError, PageResult, admin_page, esc, see_other};
 use crate::error::ApiError;
 use crate::extract::ApiPath;
-use crate::order_edit::route_for;
-use crate::routes::rates::{configured_pickup, quote};
-use crate::routes::shipments::{Action, ActionBody, ExchangeBody, load, perform, require_enabled};
+use crate::services::actions::{ActionBody, ExchangeBody, perform};
+use crate::services::catalogue::{Action, ActionCatalogue, BUTTONS};
+use crate::services::order_edit::route_for;
+use crate::services::{load_shipment as load, require_enabled};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -16,8 +19,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shipping_domain::{Money, Package, PackageDefaults, Payment, ReturnState, ShipmentState, ShopOrder};
-use shipping_store::entities::{shipment, tracking_event};
+use shipping_domain::ShipmentState;
 
 /// A sync error as an operator can act on it.
 pub fn plain_sync_error(raw: &str) -> String {
@@ -52,199 +54,6 @@ pub struct DoneQuery {
     /// After a correction: how many fields changed.
     #[serde(default)]
     edited: Option<usize>,
-}
-
-fn hidden(action: &str, admin: &Admin) -> String {
-    format!("{}<input type=\"hidden\" name=\"action\" value=\"{action}\">", admin.csrf_field())
-}
-
-fn simple_form(id: i64, action: Action, label: &str, admin: &Admin) -> String {
-    format!(
-        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"inline\">{}<button type=\"submit\">{label}</button></form>",
-        hidden(action.path(), admin)
-    )
-}
-
-/// The couriers that serve this shipment, with prices and the recommended one (the checkout
-/// rates code, so the same cache and the same choice).
-async fn courier_form(state: &AppState, s: &shipment::Model, order: &ShopOrder, admin: &Admin) -> String {
-    let delivery = order.shipping.as_ref().unwrap_or(&order.billing).pincode.clone();
-    let cod = matches!(order.payment, Payment::Cod { .. });
-    let package = match Package::for_lines(&order.items, &PackageDefaults::default()) {
-        Ok(p) => p,
-        Err(_) => return "<p class=\"error\">The order's items cannot be packed; no rates.</p>".into(),
-    };
-    let value = order.items.iter().fold(Money::from_paise(0), |acc, l| {
-        let unit = l.unit_price.checked_sub(l.discount).unwrap_or(l.unit_price);
-        unit.checked_mul(u64::from(l.units)).and_then(|v| acc.checked_add(v)).unwrap_or(acc)
-    });
-    let answer = match configured_pickup(state) {
-        Ok(pickup) => quote(state, pickup, delivery, package.chargeable_weight, cod, value).await,
-        Err(e) => Err(e),
-    };
-    let answer = match answer {
-        Ok(a) => a,
-        Err(e) => return format!("<p class=\"error\">Rates are unavailable: {}</p>", esc(&e.public_message())),
-    };
-    if answer.couriers.is_empty() {
-        let msg = answer.message.unwrap_or_else(|| "No courier serves this pincode.".into());
-        return format!("<p class=\"error\">{}</p>", esc(&msg));
-    }
-    let recommended = answer.recommended.as_ref().map(|r| r.courier_id);
-    let options = answer
-        .couriers
-        .iter()
-        .map(|c| {
-            let checked = if Some(c.courier_id) == recommended { " checked" } else { "" };
-            let badge = if Some(c.courier_id) == recommended { " <strong>recommended</strong>" } else { "" };
-            format!(
-                "<li><input type=\"radio\" name=\"courier_id\" value=\"{cid}\" id=\"courier-{cid}\"{checked}>\
-                 <label for=\"courier-{cid}\">{name} — ₹{rate}, {etd}{cod}{badge}</label></li>",
-                cid = c.courier_id,
-                name = esc(&c.name),
-                rate = esc(&c.rate),
-                etd = c.etd_days.map_or("delivery estimate unknown".to_owned(), |d| format!("{d} day(s)")),
-                cod = if c.cod_available { ", COD" } else { "" },
-            )
-        })
-        .collect::<String>();
-    let reason = answer
-        .recommended
-        .as_ref()
-        .map(|r| format!("<p class=\"reason\">Recommended: {} — {}</p>", esc(&r.name), esc(&r.reason)))
-        .unwrap_or_default();
-    format!(
-        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
-         <fieldset><legend>Create shipment: choose a courier</legend>{reason}<ul class=\"couriers\">{options}</ul></fieldset>\
-         <button type=\"submit\">Create shipment</button></form>",
-        id = s.id,
-        h = hidden(Action::AssignAwb.path(), admin),
-    )
-}
-
-fn ndr_form(id: i64, admin: &Admin) -> String {
-    format!(
-        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
-         <fieldset><legend>NDR action</legend>\
-         <p><label for=\"ndr-action\">Decision</label><select id=\"ndr-action\" name=\"ndr_action\">\
-         <option value=\"re-attempt\">Re-attempt delivery</option><option value=\"return\">Return to us (RTO)</option>\
-         <option value=\"fake-attempt\">Report a fake attempt</option></select></p>\
-         <p><label for=\"ndr-comments\">Comments for the courier</label><input id=\"ndr-comments\" name=\"comments\" required></p>\
-         <p><label for=\"ndr-date\">Re-attempt on</label><input id=\"ndr-date\" name=\"deferred_date\" type=\"date\"></p>\
-         <p><label for=\"ndr-phone\">Corrected phone</label><input id=\"ndr-phone\" name=\"phone\" type=\"tel\"></p>\
-         <p><label for=\"ndr-address\">Corrected address</label><input id=\"ndr-address\" name=\"address\"></p>\
-         </fieldset><button type=\"submit\">Send NDR action</button></form>",
-        h = hidden(Action::NdrAction.path(), admin),
-    )
-}
-
-fn return_form(id: i64, admin: &Admin) -> String {
-    format!(
-        "<form method=\"post\" action=\"/admin/shipments/{id}/action\" class=\"card\">{h}\
-         <p><label for=\"return-reason\">Return reason</label><input id=\"return-reason\" name=\"reason\" required></p>\
-         <p><label for=\"return-exchange\">Exchange</label><select id=\"return-exchange\" name=\"exchange\">\
-         <option value=\"\">No: a refund, nothing ships back</option>\
-         <option value=\"on_pickup\">Yes: send the same items again once the courier has the return</option>\
-         <option value=\"at_once\">Yes: send the same items again now</option></select></p>\
-         <button type=\"submit\">Start return</button></form>",
-        h = hidden(Action::Return.path(), admin),
-    )
-}
-
-/// A shipment's returns: status, AWB and each one's timeline. `admin` adds what only staff
-/// see (the channel return id, the courier, the reason, a failure); the customer page gets
-/// none of it, and no scan carries customer data (hubs and the courier's words).
-pub(crate) async fn returns_section(
-    state: &AppState,
-    shipment_id: i64,
-    admin: bool,
-) -> Result<String, shipping_store::StoreError> {
-    let returns = state.store.returns_of_shipment(shipment_id).await?;
-    if returns.is_empty() {
-        return Ok(String::new());
-    }
-    let mut out = String::from("<section class=\"returns\"><h2>Returns</h2>");
-    for r in &returns {
-        let status: &str = match ReturnState::from_name(&r.status) {
-            Some(known) => known.label(),
-            None => &r.status,
-        };
-        let events = state.store.return_events(r.id).await?;
-        let timeline = timeline_list(&events, "No scans yet.");
-        let exchange = match shipping_store::exchange_of(r)? {
-            Some(e) => exchange_facts(state, &e, admin).await?,
-            None => String::new(),
-        };
-        let staff = if admin {
-            format!(
-                "<dt>Return id</dt><dd>{}</dd><dt>Courier</dt><dd>{}</dd><dt>Reason</dt><dd>{}</dd>{}",
-                esc(&r.channel_return_id),
-                esc(r.courier_name.as_deref().unwrap_or("–")),
-                esc(&r.reason),
-                r.error.as_deref().map(|e| format!("<dt>Problem</dt><dd>{}</dd>", esc(e))).unwrap_or_default(),
-            )
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "<div class=\"card\"><dl class=\"facts\"><dt>Return status</dt><dd data-return-status=\"{name}\">{status}</dd>\
-             <dt>Return AWB</dt><dd>{awb}</dd>{exchange}{staff}</dl>{timeline}</div>",
-            name = esc(&r.status),
-            status = esc(status),
-            awb = esc(r.awb.as_deref().unwrap_or("–")),
-        ));
-    }
-    out.push_str("</section>");
-    Ok(out)
-}
-
-/// An exchange's facts: what ships instead and where the replacement is. Staff get a link to
-/// the replacement's page, the customer one to its tracking page.
-async fn exchange_facts(
-    state: &AppState,
-    e: &shipping_store::Exchange,
-    admin: bool,
-) -> Result<String, shipping_store::StoreError> {
-    let items = e.lines.iter().map(|l| format!("{} × {}", l.units, esc(&l.name))).collect::<Vec<_>>().join(", ");
-    let replacement = match e.replacement_shipment_id {
-        Some(id) => match state.store.shipment(id).await? {
-            Some(r) if admin => format!(
-                "<a href=\"/admin/shipments/{id}\" data-replacement=\"{id}\">{}</a> ({})",
-                esc(&r.channel_order_id),
-                esc(&r.state)
-            ),
-            Some(r) => format!(
-                "<a href=\"/track/{}\" data-replacement=\"{id}\">Track your replacement</a>",
-                esc(&r.tracking_token)
-            ),
-            None => String::from("–"),
-        },
-        None => String::from(match e.ships {
-            shipping_domain::ReplacementShips::OnPickup => "Ships once the courier has collected the return",
-            shipping_domain::ReplacementShips::AtOnce => "Being prepared",
-        }),
-    };
-    Ok(format!("<dt>Exchange for</dt><dd>{items}</dd><dt>Replacement</dt><dd>{replacement}</dd>"))
-}
-
-/// Scans as a timeline (when, status, where, what), or `empty` when there are none.
-fn timeline_list(events: &[tracking_event::Model], empty: &str) -> String {
-    if events.is_empty() {
-        return format!("<p>{empty}</p>");
-    }
-    let items = events
-        .iter()
-        .map(|e| {
-            format!(
-                "<li><time>{}</time> <strong>{}</strong> {} <span class=\"muted\">{}</span></li>",
-                e.occurred_at.format("%Y-%m-%d %H:%M"),
-                esc(&e.status_label),
-                esc(e.location.as_deref().unwrap_or("")),
-                esc(e.activity.as_deref().unwrap_or("")),
-            )
-        })
-        .collect::<String>();
-    format!("<ol class=\"timeline\">{items}</ol>")
 }
 
 pub async fn show(
@@ -370,28 +179,21 @@ pub async fn page(
         .unwrap_or_default();
     let mut actions = String::new();
     actions.push_str(&label_link);
-    for (action, label) in [
-        (Action::Sync, "Sync to Shiprocket"),
-        (Action::Label, "Generate label"),
-        (Action::Pickup, "Schedule pickup"),
-        (Action::Manifest, "Generate manifest"),
-        (Action::RefreshTracking, "Refresh tracking"),
-        (Action::Cancel, "Cancel shipment"),
-    ] {
-        if action.allowed(&s).is_ok() {
-            actions.push_str(&simple_form(id, action, label, admin));
+    for action in BUTTONS {
+        if action.check(&s).is_ok() {
+            actions.push_str(&simple_form(id, action, action.label(), admin));
         }
     }
-    if Action::AssignAwb.allowed(&s).is_ok() {
+    if Action::AssignAwb.check(&s).is_ok() {
         match &shop_order {
             Some(o) => actions.push_str(&courier_form(state, &s, o, admin).await),
             None => actions.push_str("<p class=\"error\">The stored order cannot be read; no rates.</p>"),
         }
     }
-    if Action::Return.allowed(&s).is_ok() {
+    if Action::Return.check(&s).is_ok() {
         actions.push_str(&return_form(id, admin));
     }
-    if Action::NdrAction.allowed(&s).is_ok() {
+    if Action::NdrAction.check(&s).is_ok() {
         actions.push_str(&ndr_form(id, admin));
     }
     let ndr_rows = ndrs

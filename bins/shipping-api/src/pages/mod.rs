@@ -4,11 +4,13 @@
 //! scripts are compiled in and served from `/assets/`, so the Content-Security-Policy allows
 //! no inline script or style at all.
 
+pub mod action_forms;
 pub mod admin;
 pub mod bulk;
 pub mod dead_jobs;
 pub mod detail;
 pub mod order_form;
+pub mod returns;
 pub mod session;
 pub mod shipments;
 pub mod track;
@@ -83,6 +85,12 @@ pub struct PageError(pub ApiError);
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         PageError(e)
+    }
+}
+
+impl From<crate::services::ServiceError> for PageError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        PageError(ApiError::from(e))
     }
 }
 

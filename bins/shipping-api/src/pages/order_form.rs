@@ -1,6 +1,6 @@
 //! The admin's "Correct the order" form on the shipment page. It posts to
 //! `/admin/shipments/{id}/order`, which builds the same JSON body `PUT /v1/orders/{id}` takes,
-//! parses it the same way and calls the same [`crate::order_edit::edit_order`], so the checks,
+//! parses it the same way and calls the same [`crate::services::order_edit::edit_order`], so the checks,
 //! the job and the audit row are identical. Inputs are named by the API's field paths
 //! (`billing.city`, `items[0].weight`), so each error is shown beside its input.
 
@@ -8,8 +8,8 @@ use super::session::Admin;
 use super::{FormData, PageResult, esc, see_other};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiPath, parse_json};
-use crate::order_edit::{edit_order, route_for};
-use crate::routes::shipments::load;
+use crate::services::load_shipment as load;
+use crate::services::order_edit::{edit_order, route_for};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -266,7 +266,9 @@ pub async fn save(State(state): State<AppState>, admin: Admin, ApiPath(id): ApiP
         Err(fields) => Err(ApiError::Validation { message: "some fields are invalid".into(), fields }),
     };
     let result = match attempt {
-        Ok(edit) => edit_order(&state, &admin.caller().actor, &order.shop_order_id, &edit).await,
+        Ok(edit) => {
+            edit_order(&state, &admin.caller().actor, &order.shop_order_id, &edit).await.map_err(ApiError::from)
+        }
         Err(e) => Err(e),
     };
     match result {

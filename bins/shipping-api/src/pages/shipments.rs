@@ -2,26 +2,16 @@
 
 use super::session::Admin;
 use super::{PageResult, admin_page, esc, url_enc};
-use crate::routes::shipments::{ListQuery, csv_response, filter};
+use crate::error::ApiError;
+use crate::services::catalogue::{ActionCatalogue, BULK_OFFERED};
+use crate::services::listing::{ListQuery, export_csv as csv_export, filter};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use shipping_domain::{AttentionReason, ShipmentState};
+use shipping_domain::{AttentionReason, ShipmentState, SyncStatus};
 
 const PAGE: u64 = 50;
-
-const SYNC_STATUSES: &[&str] = &["pending", "in_progress", "synced", "failed"];
-
-/// The bulk actions offered on the list, by their action path.
-pub const BULK_ACTIONS: &[(&str, &str)] = &[
-    ("sync", "Sync to Shiprocket"),
-    ("assign-awb", "Create shipment (assign courier and AWB)"),
-    ("label", "Generate labels"),
-    ("pickup", "Schedule pickup"),
-    ("refresh-tracking", "Refresh tracking"),
-    ("cancel", "Cancel"),
-];
 
 /// The filters as a form sends them: empty fields mean "any".
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -121,7 +111,7 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
     let listed = filter(&q, PAGE, PAGE).map(|lf| (lf.limit, lf));
     let (rows, problem) = match listed {
         Ok((_, lf)) => (state.store.list_shipments(&lf).await?, None),
-        Err(e) => (vec![], Some(e.public_message())),
+        Err(e) => (vec![], Some(ApiError::from(e).public_message())),
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.shipment.id).collect();
     let returns = state.store.latest_returns(&ids).await?;
@@ -133,7 +123,12 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
          <div>{status}</div><div>{sync}</div><div>{attention}</div><div>{courier}</div><div>{from}</div><div>{to}</div><div>{search}</div>\
          <div><button type=\"submit\">Filter</button> <a href=\"/admin/shipments\">Clear</a></div></form>",
         status = select("status", "Status", &state_names, clean(&f.status).as_deref()),
-        sync = select("sync_status", "Sync status", SYNC_STATUSES, clean(&f.sync_status).as_deref()),
+        sync = select(
+            "sync_status",
+            "Sync status",
+            &SyncStatus::ALL.map(SyncStatus::name),
+            clean(&f.sync_status).as_deref()
+        ),
         attention = select("attention", "Needs attention", &attention_options, clean(&f.attention).as_deref()),
         courier = input("courier", "Courier", "text", f.courier.as_deref()),
         from = input("from", "Created from", "date", f.from.as_deref()),
@@ -166,7 +161,10 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
             )
         })
         .collect::<String>();
-    let actions = BULK_ACTIONS.iter().map(|(v, l)| format!("<option value=\"{v}\">{l}</option>")).collect::<String>();
+    let actions = BULK_OFFERED
+        .iter()
+        .filter_map(|a| a.bulk_label().map(|l| format!("<option value=\"{}\">{l}</option>", a.path())))
+        .collect::<String>();
     let table = if rows.is_empty() {
         "<p>No shipments match.</p>".to_owned()
     } else {
@@ -208,5 +206,5 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
 
 /// `GET /admin/shipments.csv` with the list's filters.
 pub async fn export_csv(State(state): State<AppState>, _admin: Admin, Query(f): Query<Filters>) -> PageResult {
-    Ok(csv_response(&state, &f.to_list_query(10_000)).await?)
+    Ok(csv_export(&state, &f.to_list_query(10_000)).await?.into_response())
 }

@@ -9,8 +9,9 @@ use super::{FormData, PageError, PageResult, document, esc, see_other};
 use crate::auth::{Caller, hex, hmac_sha256};
 use crate::error::ApiError;
 use crate::extract::ApiPath;
-use crate::routes::shipments::{Action, ActionBody, perform};
-use crate::routes::track::{shipment_by_token, words};
+use crate::services::actions::{ActionBody, perform};
+use crate::services::catalogue::Action;
+use crate::services::tracking::{shipment_by_token, words};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
@@ -18,6 +19,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
+use shipping_domain::{NdrDecision, ShipmentState as S};
 use shipping_store::entities::shipment;
 use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
@@ -63,12 +65,17 @@ pub async fn page(
     } else {
         format!("<img class=\"logo\" src=\"{}\" alt=\"{}\">", esc(shop.logo_url.trim()), esc(&shop.name))
     };
-    let delivered_at = (s.state == "delivered").then_some(s.delivered_at.or(s.last_event_at)).flatten();
+    let now = shipping_store::steps::state_of(&s).ok();
+    let delivered_at = (now == Some(S::Delivered)).then_some(s.delivered_at.or(s.last_event_at)).flatten();
     // The courier's latest estimate; before there is one, the shop's promise from the order
     // (admin.on_time_days).
     let expected = match delivered_at {
         Some(at) => format!("<p class=\"eta\">Delivered on {}</p>", at.format("%A, %e %B %Y")),
-        None if matches!(s.state.as_str(), "cancelled" | "lost" | "damaged") || s.state.starts_with("rto") => {
+        None if matches!(
+            now,
+            Some(S::Cancelled | S::Lost | S::Damaged | S::RtoInitiated | S::RtoInTransit | S::RtoDelivered)
+        ) =>
+        {
             String::new()
         }
         None => format!(
@@ -102,7 +109,7 @@ pub async fn page(
             .collect::<String>();
         format!("<ol class=\"steps\" id=\"timeline\">{items}</ol>")
     };
-    let ndr = if s.state == "ndr" {
+    let ndr = if matches!(now, Some(S::Ndr { .. })) {
         let asked = state.store.ndr_actions_of(s.id).await?.len() >= usize::try_from(s.ndr_attempts).unwrap_or(0);
         if asked || q.requested.is_some() {
             "<section class=\"card\" role=\"status\"><h2>Thank you</h2><p>Your request was passed to the courier.</p></section>".to_owned()
@@ -127,14 +134,14 @@ pub async fn page(
         String::new()
     };
     // The return's status and scans only: no reason, no return id (see `returns_section`).
-    let returns = super::detail::returns_section(&state, s.id, false).await?;
+    let returns = super::returns::returns_section(&state, s.id, false).await?;
     let body = format!(
         "<header class=\"shop\">{logo}<span class=\"shop-name\">{shop_name}</span></header>\
          <main class=\"track\"><h1>Order {order}</h1><p class=\"status\" id=\"status\">{status}</p>{expected}{courier}{ndr}\
          {returns}<section><h2>Tracking history</h2>{steps}</section></main>",
         shop_name = esc(&shop.name),
         order = esc(&order),
-        status = esc(words(&s.state)),
+        status = esc(words(&s)),
     );
     let title = format!("Track order {order} · {}", shop.name);
     Ok(Html(document(&title, "<link rel=\"stylesheet\" href=\"/assets/theme.css\">", &body)).into_response())
@@ -168,7 +175,7 @@ pub async fn ndr_request(
         return Err(ApiError::field("deferred_date", "choose a day, or correct your phone number or address").into());
     }
     let body = ActionBody {
-        action: Some("re-attempt".into()),
+        action: Some(NdrDecision::ReAttempt.name().into()),
         comments: Some("Requested by the customer on the tracking page".into()),
         deferred_date,
         phone,

@@ -1,5 +1,7 @@
 //! The routes, one file per area, assembled in [`router`].
 
+pub mod actions;
+pub mod labels;
 pub mod ops;
 pub mod orders;
 pub mod rates;
@@ -42,12 +44,12 @@ fn groups() -> Groups {
             .routes(routes!(orders::shipment_of_order))
             .routes(routes!(shipments::list))
             .routes(routes!(shipments::export_csv))
-            .routes(routes!(shipments::bulk_action))
+            .routes(routes!(actions::bulk_action))
             .routes(routes!(shipments::get_one))
-            .routes(routes!(shipments::label_link, shipments::generate_label))
-            .routes(routes!(shipments::action))
-            .routes(routes!(shipments::download_label))
-            .routes(routes!(shipments::labels_zip))
+            .routes(routes!(labels::label_link, actions::generate_label))
+            .routes(routes!(actions::action))
+            .routes(routes!(labels::download_label))
+            .routes(routes!(labels::labels_zip))
             .routes(routes!(track::lookup))
             .routes(routes!(track::track)),
         rates: OpenApiRouter::new().routes(routes!(rates::rates, rates::cart_rates)),

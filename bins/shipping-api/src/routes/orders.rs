@@ -4,16 +4,17 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiPath, JsonBody};
-use crate::order_edit::{OrderEdited, edit_order};
 use crate::routes::shipments::{ShipmentView, TimelineEntry};
+use crate::services::order_edit::{OrderEdited, edit_order};
+use crate::services::orders::{draft_options, order_items, to_i64, tracking_page_url, tracking_url};
 use crate::state::{AppState, new_tracking_token};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::json;
-use shipping_domain::{DraftOptions, OrderEdit, PackageDefaults, Payment, ShiprocketOrderDraft, ShopOrder};
-use shipping_store::{IngestOutcome, NewOrder, NewOrderItem};
+use shipping_domain::{OrderEdit, Payment, ShiprocketOrderDraft, ShopOrder};
+use shipping_store::{IngestOutcome, NewOrder};
 
 /// The answer to an accepted order; a replay gets the same body.
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
@@ -25,32 +26,6 @@ pub struct OrderAccepted {
     pub tracking_url: String,
     /// Give this link to the customer: the tracking page (`/track/{token}`).
     pub tracking_page_url: String,
-}
-
-fn to_i64(v: u64, field: &str) -> ApiResult<i64> {
-    i64::try_from(v).map_err(|_| ApiError::field(field, "is too large"))
-}
-
-/// The order's lines as the store keeps them.
-pub(crate) fn order_items(order: &ShopOrder) -> ApiResult<Vec<NewOrderItem>> {
-    order
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            Ok(NewOrderItem {
-                sku: l.sku.clone(),
-                name: l.name.clone(),
-                units: i32::try_from(l.units)
-                    .map_err(|_| ApiError::field(format!("items[{i}].units"), "is too large"))?,
-                unit_price_paise: to_i64(l.unit_price.paise(), &format!("items[{i}].unit_price"))?,
-                discount_paise: to_i64(l.discount.paise(), &format!("items[{i}].discount"))?,
-                tax_percent: l.tax_percent,
-                hsn: l.hsn.clone(),
-                weight_grams: l.weight.map(|w| i32::try_from(w.grams()).unwrap_or(i32::MAX)),
-            })
-        })
-        .collect()
 }
 
 fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOrder> {
@@ -73,26 +48,6 @@ fn new_order(order: &ShopOrder, draft: &ShiprocketOrderDraft) -> ApiResult<NewOr
         outbox_payload: json!({"type": "sync_order"}),
         requested_courier_id: order.courier_id.and_then(|c| i64::try_from(c).ok()),
     })
-}
-
-/// How the API builds the Shiprocket draft to validate an order (new or corrected) before it
-/// accepts it: the configured pickup location, the default package sizes.
-/// `parcel` is (exchange number, re-ship attempt), see `shipping_store::parcel_of`.
-pub(crate) fn draft_options(state: &AppState, (exchange, reship_attempt): (u32, u32)) -> DraftOptions {
-    DraftOptions {
-        pickup_location: state.settings.shiprocket.pickup_location.clone(),
-        exchange,
-        reship_attempt,
-        package_defaults: PackageDefaults::default(),
-    }
-}
-
-pub fn tracking_url(state: &AppState, token: &str) -> String {
-    format!("{}/v1/track/{token}", state.settings.server.public_base_url.trim_end_matches('/'))
-}
-
-pub fn tracking_page_url(state: &AppState, token: &str) -> String {
-    format!("{}/track/{token}", state.settings.server.public_base_url.trim_end_matches('/'))
 }
 
 /// Validates the order through the domain (the same draft the worker will send), stores it
@@ -212,7 +167,7 @@ pub async fn shipment_of_order(
     _caller: Caller,
     ApiPath(shop_order_id): ApiPath<String>,
 ) -> ApiResult<Json<OrderShipment>> {
-    let (order, shipment) = crate::order_edit::order_and_shipment(&state, &shop_order_id).await?;
+    let (order, shipment) = crate::services::order_edit::order_and_shipment(&state, &shop_order_id).await?;
     let timeline = state.store.tracking_events(shipment.id).await?.iter().map(TimelineEntry::from).collect();
     Ok(Json(OrderShipment {
         order_id: order.id,

@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::services::tracking::{shipment_by_token, words};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -35,27 +36,6 @@ pub struct TrackingStep {
     pub location: Option<String>,
 }
 
-pub(crate) fn words(state: &str) -> &'static str {
-    match state {
-        "pending_sync" | "sync_failed" | "synced" => "Order received",
-        "awb_assigned" | "label_ready" => "Packed, waiting for the courier",
-        "pickup_scheduled" => "Pickup scheduled",
-        "picked_up" => "Picked up by the courier",
-        "in_transit" => "In transit",
-        "out_for_delivery" => "Out for delivery",
-        "ndr" => "Delivery attempt failed; the courier will contact you",
-        "delivered" => "Delivered",
-        "cancelled" => "Cancelled",
-        "rto_initiated" | "rto_in_transit" => "Returning to the seller",
-        "rto_delivered" => "Returned to the seller",
-        "lost" | "damaged" => "There is a problem with this shipment; the shop will contact you",
-        "return_requested" => "Return requested",
-        "return_picked_up" => "Return picked up",
-        "return_delivered" => "Return received by the seller",
-        _ => "In progress",
-    }
-}
-
 #[utoipa::path(get, path = "/v1/track/{token}", tag = "tracking",
     summary = "Customer tracking by the link's token (no personal data)",
     params(("token" = String, Path, description = "The unguessable token of the tracking link")),
@@ -63,18 +43,6 @@ pub(crate) fn words(state: &str) -> &'static str {
 pub async fn track(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Tracking>> {
     let s = shipment_by_token(&state, &token).await?.ok_or_else(not_found)?;
     tracking_of(&state, s).await.map(Json)
-}
-
-/// The shipment of a tracking link's token (the JSON route and the customer page). A token that
-/// could not have been issued is not looked up.
-pub(crate) async fn shipment_by_token(
-    state: &AppState,
-    token: &str,
-) -> ApiResult<Option<shipping_store::entities::shipment::Model>> {
-    if token.len() < 32 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Ok(None);
-    }
-    Ok(state.store.shipment_by_tracking_token(token).await?)
 }
 
 fn not_found() -> ApiError {
@@ -92,7 +60,7 @@ async fn tracking_of(state: &AppState, s: shipping_store::entities::shipment::Mo
         .collect();
     Ok(Tracking {
         order,
-        status_text: words(&s.state),
+        status_text: words(&s),
         status: s.state,
         courier: s.courier_name,
         awb: s.awb,

@@ -51,7 +51,7 @@ async fn plan(ctx: &Context, s: &shipment::Model, sr_order_id: u64, chosen: Opti
         Err(Api::NotServiceable { message }) => return Err(NoPlan::NotServiceable(message)),
         Err(e) => return Err(NoPlan::Failed(failure::from_api(&e))),
     };
-    let quotes: Vec<_> = options.couriers.iter().filter_map(crate::shiprocket::quote).collect();
+    let quotes: Vec<_> = options.couriers.iter().map(crate::shiprocket::quote).collect();
     let payment = payment_of(ctx, s).await.map_err(NoPlan::Failed)?;
     let choice = choose_courier(&quotes, &ctx.settings.courier_preference, payment)
         .map_err(|e| NoPlan::NotServiceable(format!("no courier for shipment {}: {e}", s.id)))?;

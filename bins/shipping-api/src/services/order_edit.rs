@@ -7,9 +7,8 @@
 //! once); once it exists and has no AWB an `update_order` job sends the correction; after an
 //! AWB, or for a cancelled shipment, the answer is 409 with the reason.
 
-use crate::error::{ApiError, ApiResult};
-use crate::routes::orders::order_items;
-use crate::routes::shipments::require_enabled;
+use super::orders::{draft_options, order_items};
+use super::{ServiceError, ServiceResult, require_enabled};
 use crate::state::AppState;
 use serde::Serialize;
 use shipping_domain::{EditRoute, OrderEdit, ShiprocketOrderDraft, ShopOrder, SyncStatus, changed_fields, edit_route};
@@ -32,44 +31,47 @@ pub struct OrderEdited {
 }
 
 /// The order with its current shipment (the latest re-ship).
-pub async fn order_and_shipment(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Model, shipment::Model)> {
+pub async fn order_and_shipment(
+    state: &AppState,
+    shop_order_id: &str,
+) -> ServiceResult<(order::Model, shipment::Model)> {
     let order = state
         .store
         .order_by_shop_id(shop_order_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no order {shop_order_id}")))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("no order {shop_order_id}")))?;
     let shipment = state
         .store
         .shipments_of_order(order.id)
         .await?
         .into_iter()
         .next_back()
-        .ok_or_else(|| ApiError::NotFound(format!("order {shop_order_id} has no shipment")))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("order {shop_order_id} has no shipment")))?;
     Ok((order, shipment))
 }
 
 /// The order with its current shipment and the stored order-paid event.
-pub async fn load(state: &AppState, shop_order_id: &str) -> ApiResult<(order::Model, shipment::Model, ShopOrder)> {
+pub async fn load(state: &AppState, shop_order_id: &str) -> ServiceResult<(order::Model, shipment::Model, ShopOrder)> {
     let (order, shipment) = order_and_shipment(state, shop_order_id).await?;
     let stored: ShopOrder = serde_json::from_str(&order.payload)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("stored order {} does not decode: {e}", order.id)))?;
+        .map_err(|e| ServiceError::internal(anyhow::anyhow!("stored order {} does not decode: {e}", order.id)))?;
     Ok((order, shipment, stored))
 }
 
 /// Whether the shipment's state allows an edit, and which way it goes; the error is the 409.
-pub fn route_for(s: &shipment::Model) -> ApiResult<EditRoute> {
+pub fn route_for(s: &shipment::Model) -> ServiceResult<EditRoute> {
     let in_progress = sync_status_of(s)? == SyncStatus::InProgress;
     let route = edit_route(state_of(s)?, in_progress)
-        .map_err(|why| ApiError::InvalidState(format!("the order of shipment {} cannot be edited: {why}", s.id)))?;
+        .map_err(|why| ServiceError::InvalidState(format!("the order of shipment {} cannot be edited: {why}", s.id)))?;
     if s.replacement_for_return_id.is_some() {
-        return Err(ApiError::InvalidState(format!(
+        return Err(ServiceError::InvalidState(format!(
             "shipment {} is an exchange's replacement: it ships the exchange's lines, not the order; \
              cancel it and request a new exchange instead",
             s.id
         )));
     }
     if s.awb.is_some() {
-        return Err(ApiError::InvalidState(format!(
+        return Err(ServiceError::InvalidState(format!(
             "the order of shipment {} cannot be edited: {}",
             s.id,
             shipping_domain::EditRefused::AwbAssigned
@@ -84,14 +86,14 @@ pub async fn edit_order(
     actor: &str,
     shop_order_id: &str,
     edit: &OrderEdit,
-) -> ApiResult<OrderEdited> {
+) -> ServiceResult<OrderEdited> {
     let (order, s, stored) = load(state, shop_order_id).await?;
     let route = route_for(&s)?;
     if route == EditRoute::UpdateAtShiprocket {
         require_enabled(state)?;
     }
     let corrected = edit.apply(&stored)?;
-    let options = crate::routes::orders::draft_options(state, shipping_store::parcel_of(&s));
+    let options = draft_options(state, shipping_store::parcel_of(&s));
     ShiprocketOrderDraft::build(&corrected, &options)?;
     let changed = changed_fields(&stored, &corrected);
     let mut answer = OrderEdited {
@@ -115,7 +117,7 @@ pub async fn edit_order(
         order_id: order.id,
         shipment_id: s.id,
         shipment_version: s.version,
-        payload: serde_json::to_value(&corrected).map_err(ApiError::internal)?,
+        payload: serde_json::to_value(&corrected).map_err(ServiceError::internal)?,
         items: order_items(&corrected)?,
         follow_up,
         actor: actor.to_owned(),
@@ -129,7 +131,7 @@ pub async fn edit_order(
             answer.job = job.map(str::to_owned);
             Ok(answer)
         }
-        EditOutcome::Stale => Err(ApiError::InvalidState(format!(
+        EditOutcome::Stale => Err(ServiceError::InvalidState(format!(
             "shipment {} changed while the edit was being checked; load it again and retry",
             s.id
         ))),
