@@ -19,33 +19,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use shipping_domain::ShipmentState;
-
-/// A sync error as an operator can act on it.
-pub fn plain_sync_error(raw: &str) -> String {
-    let l = raw.to_ascii_lowercase();
-    let what = if l.contains("not serviceable") || l.contains("serviceab") {
-        "No courier delivers to this address's pincode from our pickup location."
-    } else if l.contains("auth") || l.contains("401") || l.contains("credential") || l.contains("login") {
-        "Shiprocket refused our login. Check the API user's e-mail and password in the settings."
-    } else if l.contains("timeout") || l.contains("network") || l.contains("timed out") || l.contains("connect") {
-        "Shiprocket could not be reached. It is retried automatically; you can also sync again."
-    } else if l.contains("rate") && l.contains("limit") || l.contains("429") {
-        "Shiprocket asked us to slow down. It is retried automatically."
-    } else if l.contains("validation")
-        || l.contains("422")
-        || l.contains("invalid")
-        || l.contains("rejected")
-        || l.contains("not a valid")
-    {
-        "Shiprocket refused the order's details (see below). Correct them in the form below; the sync starts again by itself."
-    } else if l.contains("cancel") {
-        "The Shiprocket order was cancelled; syncing again creates a re-shipment."
-    } else {
-        "The order could not be created in Shiprocket."
-    };
-    what.to_owned()
-}
+use shipping_domain::{ShipmentState, SyncErrorClass};
 
 #[derive(Debug, Deserialize)]
 pub struct DoneQuery {
@@ -113,7 +87,9 @@ pub async fn page(
         .map(|e| {
             format!(
                 "<section class=\"card error\"><h2>Sync problem</h2><p>{}</p><details><summary>Shiprocket's words</summary><pre>{}</pre></details></section>",
-                esc(&plain_sync_error(e)),
+                // The class the worker stored when Shiprocket refused (rows from before the
+                // class column have none: the general sentence).
+                esc(shipping_store::sync_error_class_of(&s).unwrap_or(SyncErrorClass::Other).explanation()),
                 esc(e)
             )
         })

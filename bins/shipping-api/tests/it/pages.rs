@@ -399,3 +399,40 @@ on_both_backends!(an_exchange_from_the_admin_page_links_its_replacement, |backen
     assert!(!public.contains("PG-EXC-1-X1"), "the customer sees a link, not our ids");
     app.cleanup().await;
 });
+
+// A sync failure is explained by the class the worker stored, not guessed from Shiprocket's
+// words: the same message reads differently under another class, and Shiprocket's own words
+// are shown beside it.
+on_both_backends!(the_sync_problem_is_explained_by_its_stored_class, |backend: Backend| async move {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    use shipping_domain::SyncErrorClass;
+    use shipping_store::entities::shipment;
+    let app = TestApp::on(backend).env("SHIPROCKET_AUTO_SYNC", "false").start().await;
+    app.expect_jobs();
+    let id = app.post("/v1/orders", &order("PG-CLASS-1")).await.json::<Value>().await.unwrap()["shipment_id"]
+        .as_i64()
+        .unwrap();
+    let (_, sid) = sign_in(&app, ADMIN_PASSWORD).await;
+    let sid = sid.unwrap();
+    let db = app.state.store.db();
+    for (class, expected) in [
+        (Some(SyncErrorClass::PickupLocation), SyncErrorClass::PickupLocation),
+        (Some(SyncErrorClass::Refused), SyncErrorClass::Refused),
+        (None, SyncErrorClass::Other),
+    ] {
+        let mut s = shipment::Entity::find_by_id(id).one(db).await.unwrap().unwrap().into_active_model();
+        s.sync_status = Set("failed".into());
+        s.sync_error = Set(Some("Oops! Invalid Data. pickup_location: Wrong Pickup location entered".into()));
+        s.sync_error_class = Set(class.map(|c| c.code().to_owned()));
+        s.update(db).await.unwrap();
+        let page = admin_get(&app, &sid, &format!("/admin/shipments/{id}")).await.text().await.unwrap();
+        // Up to the first apostrophe: the page escapes it.
+        let sentence = |c: SyncErrorClass| c.explanation().split('\'').next().unwrap().to_owned();
+        assert!(sentence(expected).len() > 20 && page.contains(&sentence(expected)), "{class:?}: {page}");
+        for other in [SyncErrorClass::PickupLocation, SyncErrorClass::Refused, SyncErrorClass::Other] {
+            assert!(other == expected || !page.contains(&sentence(other)), "{class:?} also reads as {other:?}");
+        }
+        assert!(page.contains("Wrong Pickup location entered"), "Shiprocket's words are kept");
+    }
+    app.cleanup().await;
+});
