@@ -118,12 +118,12 @@ pub async fn page(
         .map(|n| format!("<p class=\"muted\" id=\"courier-note\">{}</p>", esc(n)))
         .unwrap_or_default();
     let summary = format!(
-        "<dl class=\"facts\"><dt>Order</dt><dd>{order}</dd><dt>Status</dt><dd>{state}</dd><dt>Sync</dt><dd>{sync}</dd>\
+        "<dl class=\"facts\"><dt>Order</dt><dd>{order}</dd><dt>Status</dt>{state}<dt>Sync</dt>{sync}\
          <dt>AWB</dt><dd>{awb}</dd><dt>Courier</dt><dd>{courier}</dd><dt>NDR attempts</dt><dd>{ndr}</dd>\
          <dt>Created</dt><dd>{created}</dd><dt>Customer page</dt><dd><a href=\"/track/{token}\">tracking page</a></dd></dl>",
         order = esc(order.as_ref().map_or("", |o| o.shop_order_id.as_str())),
-        state = esc(&s.state),
-        sync = esc(&s.sync_status),
+        state = super::state_element("dd", &s),
+        sync = super::sync_element("dd", &s),
         awb = esc(s.awb.as_deref().unwrap_or("–")),
         courier = esc(s.courier_name.as_deref().unwrap_or("–")),
         ndr = s.ndr_attempts,

@@ -33,6 +33,19 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Escapes text for HTML element content and quoted attribute values.
+/// A shipment's state as operators read it ("Label ready"), in a `tag` element that keeps the
+/// stored name as `data-state` (for scripts and tests). An unknown stored name is shown as is.
+pub fn state_element(tag: &str, s: &shipping_store::entities::shipment::Model) -> String {
+    let words = shipping_store::state_of(s).map_or_else(|_| esc(&s.state), |st| esc(st.label()));
+    format!("<{tag} data-state=\"{}\">{words}</{tag}>", esc(&s.state))
+}
+
+/// The sync status the same way (`data-sync`).
+pub fn sync_element(tag: &str, s: &shipping_store::entities::shipment::Model) -> String {
+    let words = shipping_store::sync_status_of(s).map_or_else(|_| esc(&s.sync_status), |st| esc(st.label()));
+    format!("<{tag} data-sync=\"{}\">{words}</{tag}>", esc(&s.sync_status))
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -144,14 +144,14 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(f): Query<F
             format!(
                 "<tr><td><input type=\"checkbox\" name=\"ids\" value=\"{id}\" id=\"sel-{id}\" class=\"pick\">\
                  <label for=\"sel-{id}\" class=\"sr\">Select shipment {id}</label></td>\
-                 <td><a href=\"/admin/shipments/{id}\">{id}</a></td><td>{order}</td><td>{state}</td><td>{sync}</td>\
+                 <td><a href=\"/admin/shipments/{id}\">{id}</a></td><td>{order}</td>{state}{sync}\
                  <td>{attention}</td><td>{ret}</td><td>{awb}</td><td>{courier}</td><td>{created}</td></tr>",
                 id = s.id,
                 // The newest return's status, if the shipment has one.
                 ret = esc(returns.get(&s.id).map_or("", |r| r.status.as_str())),
                 order = esc(&r.shop_order_id),
-                state = esc(&s.state),
-                sync = esc(&s.sync_status),
+                state = super::state_element("td", s),
+                sync = super::sync_element("td", s),
                 attention = shipping_store::steps::attention_of(s)
                     .map(|r| format!("<span class=\"attention\">{}</span>", r.label()))
                     .unwrap_or_default(),

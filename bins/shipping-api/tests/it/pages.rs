@@ -433,6 +433,8 @@ on_both_backends!(the_sync_problem_is_explained_by_its_stored_class, |backend: B
             assert!(other == expected || !page.contains(&sentence(other)), "{class:?} also reads as {other:?}");
         }
         assert!(page.contains("Wrong Pickup location entered"), "Shiprocket's words are kept");
+        // Operators read words, the stored name stays for scripts.
+        assert!(page.contains("<dd data-sync=\"failed\">Failed</dd>"), "{page}");
     }
     app.cleanup().await;
 });
