@@ -371,15 +371,9 @@ impl SyncStatus {
 }
 
 /// Our own milestones, in order: a job's milestone only ever replaces an earlier one, so a
-/// late job never undoes what the courier already said (courier states come after all).
-pub const OWN_MILESTONES: [ShipmentState; 6] = [
-    ShipmentState::PendingSync,
-    ShipmentState::SyncFailed,
-    ShipmentState::Synced,
-    ShipmentState::AwbAssigned,
-    ShipmentState::LabelReady,
-    ShipmentState::PickupScheduled,
-];
+/// late job never undoes what the courier already said (courier states come after all). They
+/// are the lifecycle's first states, up to the pickup we book.
+pub const OWN_MILESTONES: &[ShipmentState] = ShipmentState::ALL.split_at(6).0;
 
 /// Whether our milestone `to` may replace the current state `from`.
 pub fn milestone_advances(from: ShipmentState, to: ShipmentState) -> bool {
@@ -399,6 +393,8 @@ mod milestone_tests {
         assert!(!milestone_advances(S::LabelReady, S::AwbAssigned));
         assert!(!milestone_advances(S::InTransit, S::LabelReady), "a late label never undoes a scan");
         assert!(!milestone_advances(S::Cancelled, S::Synced));
+        assert!(!milestone_advances(S::PickupScheduled, S::PickedUp), "the pickup scan is the courier's");
+        assert_eq!(OWN_MILESTONES.last(), Some(&S::PickupScheduled));
         for s in SyncStatus::ALL {
             assert_eq!(SyncStatus::from_name(s.name()), Some(s));
         }
