@@ -165,13 +165,7 @@ async fn build_replacement(
     exchange: &Exchange,
 ) -> Result<std::result::Result<(shipment::ActiveModel, String), String>> {
     let (order, returned) = parcel_order_on(txn, original).await?;
-    let previous = shipment::Entity::find()
-        .filter(shipment::Column::OrderId.eq(order.id))
-        .order_by_desc(shipment::Column::ExchangeNumber)
-        .one(txn)
-        .await?
-        .map_or(0, |s| s.exchange_number);
-    let number = u32::try_from(previous).unwrap_or(0) + 1;
+    let number = next_exchange_number_on(txn, order.id).await?;
     let built = ShopOrderId::parse(&order.shop_order_id)
         .and_then(|id| ChannelOrderId::for_parcel(&id, number, 0))
         .and_then(|channel| Ok((channel, replacement_order(&returned, Some(&exchange.lines), now())?)));
@@ -185,7 +179,25 @@ async fn build_replacement(
     Ok(Ok((new, payload)))
 }
 
+/// The number the order's next exchange gets: one more than its highest (the order's own
+/// parcel is 0).
+async fn next_exchange_number_on<C: ConnectionTrait>(conn: &C, order_id: i64) -> Result<u32> {
+    let highest = shipment::Entity::find()
+        .filter(shipment::Column::OrderId.eq(order_id))
+        .order_by_desc(shipment::Column::ExchangeNumber)
+        .one(conn)
+        .await?
+        .map_or(0, |s| s.exchange_number);
+    Ok(u32::try_from(highest).unwrap_or(0) + 1)
+}
+
 impl Store {
+    /// The number order `order_id`'s next exchange would get now (its `-X<n>`), for checking a
+    /// request before it is recorded; the replacement itself takes it under the row lock.
+    pub async fn next_exchange_number(&self, order_id: i64) -> Result<u32> {
+        next_exchange_number_on(self.db(), order_id).await
+    }
+
     /// The order `s` ships, decoded: its own parcel's payload (an exchange's replacement) or
     /// the order's. With the order's row.
     pub async fn parcel_order(&self, s: &shipment::Model) -> Result<(order::Model, ShopOrder)> {

@@ -131,8 +131,7 @@ async fn exchange_request(
     let replacement = replacement_order(&returned, body.items.as_deref(), Utc::now())
         .map_err(ServiceError::from)
         .map_err(in_exchange)?;
-    let exchanges = state.store.shipments_of_order(s.order_id).await?.iter().map(|o| o.exchange_number).max();
-    let next = u32::try_from(exchanges.unwrap_or(0)).unwrap_or(0) + 1;
+    let next = state.store.next_exchange_number(s.order_id).await?;
     ShiprocketOrderDraft::build(&replacement, &draft_options(state, (next, 0)))
         .map_err(ServiceError::from)
         .map_err(in_exchange)?;
